@@ -1,0 +1,5 @@
+import sys
+
+from meshgen.cli import main
+
+sys.exit(main())

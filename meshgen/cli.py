@@ -1,0 +1,171 @@
+"""The ``meshgen`` command: a thin adapter from arguments to the library and back.
+
+Exit codes: 0 success; 1 invalid input (the findings say why); 2 usage error;
+3 internal error (a bug: rerun with --traceback and report it); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TextIO
+
+from meshgen import __version__
+from meshgen.errors import InputError, MeshgenError
+from meshgen.findings import Finding
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+EPILOG = """\
+exit codes:
+  0    success
+  1    invalid input: the messages above say what and where
+  2    usage error
+  3    internal error: a bug in meshgen; rerun with --traceback and report it
+  130  interrupted
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meshgen",
+        description="Typed service-mesh models to Istio manifests.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"meshgen {__version__}")
+    parser.add_argument(
+        "--traceback", action="store_true", help="on an internal error, print the stack trace"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    render = commands.add_parser(
+        "render",
+        help="render a model to Istio manifests",
+        description="Render a meshgen model to Istio Gateway, DestinationRule and "
+        "VirtualService manifests (multi-document YAML).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    render.add_argument("model", metavar="MODEL", help="the model file, or - for standard input")
+    render.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (atomically: on any error the old file is kept) instead of stdout",
+    )
+    render.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="a folder of templates that override the built-in ones by file name",
+    )
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of model files",
+        description="Print the JSON Schema of meshgen model files, for editors "
+        "(yaml-language-server) to check and complete them.",
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def _report(findings: Sequence[Finding], stream: TextIO) -> None:
+    from meshgen.report import format_text
+
+    for finding in findings:
+        print(format_text(finding), file=stream)
+
+
+def _emit(text: str, output: str | None, stdout: TextIO) -> None:
+    if output is None:
+        stdout.write(text)
+    else:
+        from meshgen._output import write_atomic
+
+        write_atomic(output, text)
+
+
+def _read_source(name: str, stdin: TextIO) -> tuple[str, str]:
+    if name == "-":
+        from meshgen.yamlio import decode
+
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        return decode(data, "<stdin>"), "<stdin>"
+    from meshgen.yamlio import read_text
+
+    return read_text(name), name
+
+
+def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from meshgen.model.load import parse_model
+    from meshgen.render import render_loaded
+
+    text, source = _read_source(args.model, stdin)
+    model = parse_model(text, source)
+    rendered = render_loaded(model, args.templates, source)
+    _report(model.warnings, stderr)
+    _emit(rendered.text, args.output, stdout)
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace, stdout: TextIO) -> int:
+    from meshgen.schema import model_schema
+
+    _emit(json.dumps(model_schema(), indent=2, ensure_ascii=False) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run meshgen with ``argv`` (default: the command line); return the exit code."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse has printed usage or help
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    try:
+        if args.command == "render":
+            return _render(args, stdin, stdout, stderr)
+        return _schema(args, stdout)
+    except InputError as e:
+        _report(e.findings, stderr)
+        if not e.findings:
+            print(f"meshgen: {e}", file=stderr)
+        else:
+            from meshgen.report import summary
+
+            print(f"meshgen: {summary(e.findings)}; nothing written", file=stderr)
+        return EXIT_INVALID
+    except MeshgenError as e:
+        print(f"meshgen: {e}", file=stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("meshgen: interrupted", file=stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:
+        if args.traceback:
+            traceback.print_exc(file=stderr)
+        print(
+            f"meshgen: internal error: {type(e).__name__}: {e} "
+            "(this is a bug; rerun with --traceback and report it)",
+            file=stderr,
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,95 @@
+"""Findings: what meshgen reports about an input, as data.
+
+Only reporters turn findings into text for people; everything else builds and passes
+these records around.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A stable identifier for one kind of problem."""
+
+    id: str
+    severity: Severity
+    title: str
+
+
+def _registry(*codes: Code) -> dict[str, Code]:
+    return {code.id: code for code in codes}
+
+
+CODES: dict[str, Code] = _registry(
+    Code("MG001", Severity.ERROR, "YAML syntax error"),
+    Code("MG002", Severity.ERROR, "duplicate mapping key"),
+    Code("MG003", Severity.ERROR, "unreadable or unusable file"),
+    Code("MG010", Severity.ERROR, "unknown field"),
+    Code("MG011", Severity.ERROR, "invalid value"),
+    Code("MG012", Severity.ERROR, "missing required field"),
+    Code("MG020", Severity.ERROR, "route to a subset the service does not define"),
+    Code("MG021", Severity.ERROR, "reference to a gateway the model does not define"),
+    Code("MG022", Severity.ERROR, "reference to a service the model does not define"),
+    Code("MG023", Severity.ERROR, "duplicate name"),
+    Code("MG024", Severity.ERROR, "route weights total zero"),
+    Code("MG025", Severity.WARNING, "route weights do not add up to 100"),
+    Code("MG026", Severity.ERROR, "destination port the service does not expose"),
+    Code("MG027", Severity.WARNING, "model renders no resources"),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one file.
+
+    ``line`` and ``column`` are 1-based; 0 means the position is unknown. ``path`` is the
+    location inside the document, as a dotted path (``services.catalog.routes[1]``).
+    """
+
+    code: str
+    message: str
+    file: str = "<input>"
+    line: int = 0
+    column: int = 0
+    path: str = ""
+    severity: Severity | None = None
+
+    @property
+    def level(self) -> Severity:
+        return self.severity or CODES[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.level is Severity.ERROR
+
+
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def format_path(parts: tuple[str | int, ...] | list[str | int]) -> str:
+    """``("services", "catalog", "routes", 1)`` -> ``services.catalog.routes[1]``.
+
+    Keys that are not plain words are quoted: ``labels["app.kubernetes.io/name"]``.
+    """
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not _BARE_KEY.fullmatch(part):
+            text += f"[{json.dumps(part, ensure_ascii=False)}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = part
+    return text

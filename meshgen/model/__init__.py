@@ -1,0 +1,66 @@
+"""The typed mesh model: what a meshgen model file holds."""
+
+from meshgen.model.common import Percentage, PortSelector, ResourceOverride, StringMatch
+from meshgen.model.gateway import Gateway, Server, ServerPort, ServerTLS
+from meshgen.model.mesh import Defaults, Mesh, Service, ServicePort
+from meshgen.model.routes import (
+    Abort,
+    CorsPolicy,
+    Delay,
+    Destination,
+    DirectResponse,
+    Fault,
+    HeaderOperations,
+    Headers,
+    Match,
+    Redirect,
+    Retries,
+    Rewrite,
+    RouteDestination,
+    RouteRule,
+)
+from meshgen.model.traffic import (
+    ClientTLS,
+    ConnectionPool,
+    LoadBalancer,
+    OutlierDetection,
+    PortTrafficPolicy,
+    Subset,
+    TrafficPolicy,
+)
+
+__all__ = [
+    "Abort",
+    "ClientTLS",
+    "ConnectionPool",
+    "CorsPolicy",
+    "Defaults",
+    "Delay",
+    "Destination",
+    "DirectResponse",
+    "Fault",
+    "Gateway",
+    "HeaderOperations",
+    "Headers",
+    "LoadBalancer",
+    "Match",
+    "Mesh",
+    "OutlierDetection",
+    "Percentage",
+    "PortSelector",
+    "PortTrafficPolicy",
+    "Redirect",
+    "ResourceOverride",
+    "Retries",
+    "Rewrite",
+    "RouteDestination",
+    "RouteRule",
+    "Server",
+    "ServerPort",
+    "ServerTLS",
+    "Service",
+    "ServicePort",
+    "StringMatch",
+    "Subset",
+    "TrafficPolicy",
+]

@@ -1,0 +1,125 @@
+"""Building blocks shared by every part of the model."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class Base(BaseModel):
+    """Model files use Istio's camelCase field names; Python code may use snake_case."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        use_enum_values=True,
+    )
+
+    def to_istio(self) -> dict[str, Any]:
+        """This part of the model in Istio's own shape, unset fields left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# Go's time.ParseDuration format, which is what Istio accepts: 1h, 3m, 2s, 1.5s, 100ms.
+_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|ms|s|m|h)")
+_DURATIONS = re.compile(rf"(?:{_DURATION.pattern})+")
+
+
+def _check_duration(value: str) -> str:
+    if not _DURATIONS.fullmatch(value):
+        raise ValueError(
+            f"'{value}' is not a duration; write a number with a unit, like 2s, 100ms, 3m or 1h"
+        )
+    return value
+
+
+def _duration_from_number(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"a duration needs a unit: write '{value}s' for seconds")
+    return value
+
+
+Duration = Annotated[
+    str,
+    BeforeValidator(_duration_from_number),
+    AfterValidator(_check_duration),
+    Field(json_schema_extra={"pattern": f"^{_DURATIONS.pattern}$"}),
+]
+
+
+def _percent_short_form(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"value": value}
+    return value
+
+
+class Percentage(Base):
+    value: float = Field(ge=0, le=100)
+
+
+PercentageField = Annotated[
+    Percentage,
+    BeforeValidator(_percent_short_form, json_schema_input_type=Percentage | float),
+]
+"""A percentage: ``50`` or Istio's ``{value: 50}``."""
+
+
+def _exact_short_form(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"exact": value}
+    return value
+
+
+class StringMatch(Base):
+    exact: str | None = None
+    prefix: str | None = None
+    regex: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StringMatch:
+        chosen = [k for k in ("exact", "prefix", "regex") if getattr(self, k) is not None]
+        if len(chosen) > 1:  # none at all is allowed: for a header, it tests presence
+            raise ValueError(f"give one of exact, prefix or regex, not {' and '.join(chosen)}")
+        return self
+
+
+StringMatchField = Annotated[
+    StringMatch,
+    BeforeValidator(_exact_short_form, json_schema_input_type=StringMatch | str),
+]
+"""A string condition: ``v2`` (exact) or ``{exact|prefix|regex: ...}``."""
+
+
+def _port_short_form(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"number": value}
+    return value
+
+
+class PortSelector(Base):
+    number: int = Field(ge=1, le=65535)
+
+
+PortSelectorField = Annotated[
+    PortSelector,
+    BeforeValidator(_port_short_form, json_schema_input_type=PortSelector | int),
+]
+"""A port: ``8080`` or ``{number: 8080}``."""
+
+Labels = dict[str, str]
+
+
+class ResourceOverride(Base):
+    """Overrides for one generated resource's metadata and visibility."""
+
+    name: str | None = None
+    namespace: str | None = None
+    labels: Labels | None = None
+    annotations: dict[str, str] | None = None
+    export_to: list[str] | None = None

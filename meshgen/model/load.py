@@ -1,0 +1,207 @@
+"""Model files in, validated models out; every problem placed at its line and column."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from meshgen import yamlio
+from meshgen.errors import InputError, ModelError
+from meshgen.findings import Finding, format_path
+from meshgen.model.checks import ModelIssue, check, did_you_mean
+from meshgen.model.mesh import Mesh
+from meshgen.model.plan import MeshPlan, resolve
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model that passed validation, its resolved plan, and the warnings it raised."""
+
+    mesh: Mesh
+    plan: MeshPlan
+    source: str
+    warnings: list[Finding]
+
+
+def _field_alias(cls: type[BaseModel], name: str) -> str:
+    info = cls.model_fields[name]
+    return info.alias or name
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete types inside Annotated/Optional/Union."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for arg in typing.get_args(annotation) for t in _unwrap(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    """The annotation one path element below ``annotation``, or None."""
+    for candidate in _unwrap(annotation):
+        origin = typing.get_origin(candidate)
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            for name, info in candidate.model_fields.items():
+                if part in (name, info.alias):
+                    return info.annotation
+        elif origin is list and isinstance(part, int):
+            return typing.get_args(candidate)[0]
+        elif origin is dict and isinstance(part, str):
+            return typing.get_args(candidate)[1]
+    return None
+
+
+def _fields_at(loc: Sequence[str | int]) -> list[str]:
+    """The field names a model object at ``loc`` accepts, for "did you mean"."""
+    annotation: Any = Mesh
+    for part in loc:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    for candidate in _unwrap(annotation):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return [_field_alias(candidate, name) for name in candidate.model_fields]
+    return []
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return f"'{value}'"
+
+
+def _issue(error: Any) -> ModelIssue:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    where = format_path(loc[:-1] if kind == "extra_forbidden" else loc)
+    prefix = f"{where}: " if where else ""
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        field = str(loc[-1])
+        hint = did_you_mean(field, _fields_at(loc[:-1]))
+        return ModelIssue("MG010", loc, f"{prefix}unknown field '{field}'{hint}", at_key=True)
+    if kind == "missing":
+        return ModelIssue("MG012", loc, f"{prefix}this field is required")
+    if kind == "duplicate_name":
+        return ModelIssue("MG023", loc, f"{prefix}{error['msg']}")
+    if kind == "string_type" and isinstance(value, (int, float, bool)):
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        return ModelIssue(
+            "MG011", loc, f'{prefix}expected a string, got {_describe(value)}; quote it: "{text}"'
+        )
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
+        hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
+        return ModelIssue(
+            "MG011", loc, f"{prefix}{_describe(value)} is not one of {expected}{hint}"
+        )
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return ModelIssue("MG011", loc, f"{prefix}expected a mapping, got {_describe(value)}")
+    if kind == "list_type":
+        return ModelIssue("MG011", loc, f"{prefix}expected a list, got {_describe(value)}")
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        message = f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
+    return ModelIssue("MG011", loc, f"{prefix}{message}")
+
+
+def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Finding]:
+    index = yamlio.PositionIndex(text) if text else None
+    findings = []
+    for issue in issues:
+        position = index.locate(issue.path, key=issue.at_key) if index else yamlio.Position(0, 0)
+        findings.append(
+            Finding(
+                issue.code,
+                issue.message,
+                filename,
+                position.line,
+                position.column,
+                format_path(issue.path),
+            )
+        )
+    return findings
+
+
+def _document(text: str, filename: str) -> dict[str, Any]:
+    data = yamlio.load_one(text, filename)
+    if isinstance(data, dict):
+        return data
+    what = "empty" if data is None else f"{_describe(data)}, not a mapping"
+    finding = Finding(
+        "MG003",
+        f"a model file is a mapping with services (and optionally gateways, defaults, "
+        f"preset); this one is {what}",
+        filename,
+        1,
+        1,
+    )
+    raise ModelError(finding.message, [finding])
+
+
+def parse_model(text: str, filename: str = "<model>") -> LoadedModel:
+    """Validate model text; raise :class:`ModelError` holding every error found."""
+    try:
+        data = _document(text, filename)
+    except ModelError:
+        raise
+    except InputError as e:
+        raise ModelError(str(e), e.findings) from e
+    try:
+        mesh = Mesh.model_validate(data)
+    except ValidationError as e:
+        findings = _place((_issue(err) for err in e.errors()), text, filename)
+        raise ModelError(f"{filename}: invalid model", findings) from None
+    return check_mesh(mesh, text, filename)
+
+
+def check_mesh(mesh: Mesh, text: str = "", filename: str = "<model>") -> LoadedModel:
+    """Resolve a validated mesh and check its cross-references.
+
+    ``text`` is the model file the mesh came from, to place findings; without it they
+    carry only their path.
+    """
+    plan = resolve(mesh)
+    findings = _place(check(plan), text, filename)
+    if any(f.is_error for f in findings):
+        raise ModelError(f"{filename}: invalid model", findings)
+    return LoadedModel(mesh, plan, filename, findings)
+
+
+def read_model(source: str | FsPath) -> LoadedModel:
+    """Load a model from a path (a ``str`` that holds no newline is taken as a path) or text."""
+    if isinstance(source, str) and ("\n" in source or source.lstrip().startswith("{")):
+        return parse_model(source)
+    text = yamlio.read_text(source)
+    return parse_model(text, str(source))
+
+
+def load_model(source: str | FsPath) -> Mesh:
+    """The validated model in a file (or in YAML text). Raises :class:`ModelError`."""
+    return read_model(source).mesh
+
+
+def check_model(source: str | FsPath) -> list[Finding]:
+    """Every problem of a model file (errors and warnings) as findings; never raises for
+    problems in the file itself."""
+    try:
+        return read_model(source).warnings
+    except InputError as e:
+        return e.findings or [Finding("MG003", str(e), str(source))]

@@ -1,0 +1,130 @@
+"""The mesh: defaults, gateways and services. The root of a model file."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field
+
+from meshgen.model.common import Base, ResourceOverride
+from meshgen.model.gateway import Gateway
+from meshgen.model.routes import RouteRule
+from meshgen.model.traffic import SubsetsField, TrafficPolicy
+
+API_GROUP = "networking.istio.io"
+API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+ApiVersion = Literal[
+    "networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"
+]
+
+
+def _qualified_api_version(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    version = value.removeprefix(f"{API_GROUP}/")
+    if version not in API_VERSIONS:
+        raise ValueError(
+            f"'{value}' is not an Istio networking version; use one of "
+            f"{', '.join(API_VERSIONS)} (or {API_GROUP}/<version>)"
+        )
+    return f"{API_GROUP}/{version}"
+
+
+class Defaults(Base):
+    """Settings every service and gateway inherits unless it says otherwise."""
+
+    namespace: str = "default"
+    api_version: Annotated[
+        ApiVersion,
+        BeforeValidator(
+            _qualified_api_version,
+            json_schema_input_type=ApiVersion | Literal["v1", "v1beta1", "v1alpha3"],
+        ),
+    ] = "networking.istio.io/v1"
+    cluster_domain: str = "cluster.local"
+
+
+class ServicePort(Base):
+    number: int = Field(ge=1, le=65535)
+    name: str | None = None
+
+
+def _port_short_forms(value: Any) -> Any:
+    if isinstance(value, list):
+        return [
+            {"number": p} if isinstance(p, int) and not isinstance(p, bool) else p for p in value
+        ]
+    return value
+
+
+def _hosts_short_form(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+StringList = Annotated[
+    list[str], BeforeValidator(_hosts_short_form, json_schema_input_type=str | list[str])
+]
+
+
+class Service(Base):
+    """A service of the mesh and everything meshgen generates for it.
+
+    Its name is its key under ``services``. It gets a DestinationRule when it has subsets
+    or a traffic policy, and a VirtualService when it has route rules.
+    """
+
+    namespace: str | None = None
+    host: str | None = Field(
+        default=None,
+        description="The Kubernetes Service the rules apply to: its short name "
+        "(the default: the service's name) or a fully qualified domain name.",
+    )
+    hosts: StringList | None = Field(
+        default=None,
+        description="The hosts the VirtualService answers for, when they are not the "
+        "service's own host (public domains on a gateway, say).",
+    )
+    gateways: StringList | None = Field(
+        default=None,
+        description="Gateways the VirtualService is bound to: names under `gateways`, "
+        "`mesh` for sidecars, or `namespace/name` for a gateway defined elsewhere.",
+    )
+    ports: (
+        Annotated[
+            list[ServicePort],
+            BeforeValidator(_port_short_forms, json_schema_input_type=list[ServicePort | int]),
+        ]
+        | None
+    ) = None
+    subsets: SubsetsField | None = None
+    traffic_policy: TrafficPolicy | None = None
+    routes: list[RouteRule] | None = None
+    virtual_service: ResourceOverride | None = None
+    destination_rule: ResourceOverride | None = None
+
+
+def _empty_service(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return {name: {} for name in value}
+    if isinstance(value, dict):
+        return {name: {} if body is None else body for name, body in value.items()}
+    return value
+
+
+class Mesh(Base):
+    """A service mesh as meshgen models it: the root of a model file."""
+
+    preset: Literal["plain", "msaez"] = Field(
+        default="plain",
+        description="Naming and defaults: `plain` names resources after their service; "
+        "`msaez` reproduces the MSA-Ez Istio topping (gateway main-gw, vsvc-<svc>, "
+        "destrule-<svc>, stable/canary subsets, a URI-prefix route per service).",
+    )
+    defaults: Defaults = Field(default_factory=Defaults)
+    gateways: dict[str, Gateway] = Field(default_factory=dict)
+    services: Annotated[
+        dict[str, Service],
+        BeforeValidator(
+            _empty_service, json_schema_input_type=dict[str, Service | None] | list[str]
+        ),
+    ] = Field(default_factory=dict)

@@ -1,0 +1,97 @@
+"""Models to Istio manifests: build each resource, lay it out with its template, read it back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from meshgen import yamlio
+from meshgen.errors import InputError, TemplateError
+from meshgen.model.load import LoadedModel, check_mesh
+from meshgen.model.mesh import Mesh
+from meshgen.render.build import Document, documents
+from meshgen.render.environment import environment
+
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+
+TemplatesDir = str | PathLike[str] | None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The manifests of one model: their text and the same documents as data."""
+
+    text: str
+    documents: list[dict[str, Any]]
+    model: LoadedModel
+
+
+def _template_text(document: Document, templates: TemplatesDir) -> str:
+    env = environment(None if templates is None else str(Path(templates).resolve()))
+    try:
+        text = env.get_template(document.template).render(document.context)
+    except jinja2.TemplateSyntaxError as e:
+        raise TemplateError(e.filename or document.template, e.message or str(e), e.lineno) from e
+    except jinja2.TemplateError as e:
+        raise TemplateError(document.template, str(e)) from e
+    except TypeError as e:
+        raise TemplateError(document.template, str(e)) from e
+    text = _TRAILING_SPACE.sub("", text).strip("\n")
+    return text + "\n"
+
+
+def _read_back(texts: list[str], docs: list[Document]) -> list[dict[str, Any]]:
+    """Parse what the templates wrote; text that does not parse is a template's bug."""
+    try:
+        parsed = yamlio.load_all("---\n".join(texts))
+        if len(parsed) == len(texts) and all(isinstance(d, dict) for d in parsed):
+            return parsed
+    except InputError:
+        pass
+    for text, document in zip(texts, docs, strict=True):  # find the template to blame
+        try:
+            data = yamlio.load_all(text, document.template)
+        except InputError as e:
+            where = e.findings[0] if e.findings else None
+            raise TemplateError(
+                document.template,
+                f"rendered text that is not valid YAML ({e.findings[0].message if where else e})",
+                where.line if where else None,
+            ) from None
+        if len(data) != 1 or not isinstance(data[0], dict):
+            raise TemplateError(document.template, "must render exactly one YAML mapping")
+    raise TemplateError(
+        docs[0].template if docs else "?", "rendered documents that do not parse together"
+    )
+
+
+def render_loaded(
+    model: LoadedModel, templates: TemplatesDir = None, source: str | None = None
+) -> Rendered:
+    docs = documents(model.plan)
+    texts = [_template_text(d, templates) for d in docs]
+    data = _read_back(texts, docs)
+    origin = f" from {source}" if source else ""
+    header = f"# Rendered by meshgen{origin}; edit the model, not this file.\n"
+    return Rendered(header + "---\n".join(texts), data, model)
+
+
+def _loaded(model: Mesh | LoadedModel) -> LoadedModel:
+    return model if isinstance(model, LoadedModel) else check_mesh(model)
+
+
+def render(model: Mesh | LoadedModel, *, templates: TemplatesDir = None) -> list[dict[str, Any]]:
+    """The Istio resources of ``model``, as data, in output order."""
+    return render_loaded(_loaded(model), templates).documents
+
+
+def render_yaml(
+    model: Mesh | LoadedModel, *, templates: TemplatesDir = None, source: str | None = None
+) -> str:
+    """The Istio manifests of ``model`` as one multi-document YAML text."""
+    return render_loaded(_loaded(model), templates, source).text

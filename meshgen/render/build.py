@@ -1,0 +1,184 @@
+"""The resolved model as Istio resources: one context per document for the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from meshgen.model.gateway import Server
+from meshgen.model.plan import GatewayPlan, MeshPlan, Metadata, ServicePlan
+from meshgen.model.routes import Destination, RouteRule
+
+GATEWAY = "gateway.yaml.j2"
+DESTINATION_RULE = "destinationrule.yaml.j2"
+VIRTUAL_SERVICE = "virtualservice.yaml.j2"
+TEMPLATES = (GATEWAY, DESTINATION_RULE, VIRTUAL_SERVICE)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One resource to render: the template that lays it out and what it is given.
+
+    ``context`` always has ``api_version``, ``kind``, ``metadata`` and ``spec``; every
+    spec field a template may print is present, None when unset.
+    """
+
+    template: str
+    context: dict[str, Any]
+
+
+def _metadata(metadata: Metadata) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": metadata.name, "namespace": metadata.namespace}
+    if metadata.labels:
+        out["labels"] = dict(metadata.labels)
+    if metadata.annotations:
+        out["annotations"] = dict(metadata.annotations)
+    return out
+
+
+def _document(
+    template: str, kind: str, plan: MeshPlan, metadata: Metadata, spec: dict[str, Any]
+) -> Document:
+    return Document(
+        template,
+        {
+            "api_version": plan.api_version,
+            "kind": kind,
+            "metadata": _metadata(metadata),
+            "spec": spec,
+        },
+    )
+
+
+def _server(server: Server, port_names: set[str]) -> dict[str, Any]:
+    protocol = server.protocol
+    name = server.port.name or protocol.lower()
+    if server.port.name is None and name in port_names:
+        name = f"{name}-{server.port.number}"
+    port_names.add(name)
+    port: dict[str, Any] = {"number": server.port.number, "name": name, "protocol": protocol}
+    if server.port.target_port is not None:
+        port["targetPort"] = server.port.target_port
+    out: dict[str, Any] = {"port": port}
+    if server.bind is not None:
+        out["bind"] = server.bind
+    out["hosts"] = list(server.hosts)
+    if server.tls is not None:
+        out["tls"] = server.tls.to_istio()
+    if server.default_endpoint is not None:
+        out["defaultEndpoint"] = server.default_endpoint
+    if server.name is not None:
+        out["name"] = server.name
+    return out
+
+
+def gateway_document(plan: MeshPlan, gateway: GatewayPlan) -> Document:
+    port_names: set[str] = set()
+    spec = {
+        "selector": dict(gateway.gateway.selector),
+        "servers": [_server(s, port_names) for s in gateway.gateway.servers],
+    }
+    return _document(GATEWAY, "Gateway", plan, gateway.metadata, spec)
+
+
+def destination_rule_document(plan: MeshPlan, service: ServicePlan) -> Document:
+    metadata = service.destination_rule
+    assert metadata is not None
+    subsets = []
+    for name, subset in service.subsets.items():
+        entry: dict[str, Any] = {"name": name, "labels": dict(subset.labels)}
+        if subset.traffic_policy is not None:
+            entry["trafficPolicy"] = subset.traffic_policy.to_istio()
+        subsets.append(entry)
+    spec = {
+        "host": plan.host_seen_from(service, metadata.namespace),
+        "trafficPolicy": service.traffic_policy.to_istio() if service.traffic_policy else None,
+        "subsets": subsets or None,
+        "exportTo": metadata.export_to,
+    }
+    return _document(DESTINATION_RULE, "DestinationRule", plan, metadata, spec)
+
+
+def _destination(
+    plan: MeshPlan, service: ServicePlan, destination: Destination, namespace: str
+) -> dict[str, Any]:
+    if destination.host is not None:
+        host = destination.host
+    else:
+        target = plan.services[destination.service] if destination.service else service
+        host = plan.host_seen_from(target, namespace)
+    out: dict[str, Any] = {"host": host}
+    if destination.subset is not None:
+        out["subset"] = destination.subset
+    if destination.port is not None:
+        out["port"] = {"number": destination.port.number}
+    return out
+
+
+def _http_rule(
+    plan: MeshPlan, service: ServicePlan, rule: RouteRule, namespace: str
+) -> dict[str, Any]:
+    out = rule.to_istio()
+    if rule.route is not None:
+        out["route"] = []
+        for route in rule.route:
+            entry: dict[str, Any] = {
+                "destination": _destination(plan, service, route.destination, namespace)
+            }
+            if route.weight is not None:
+                entry["weight"] = route.weight
+            if route.headers is not None:
+                entry["headers"] = route.headers.to_istio()
+            out["route"].append(entry)
+    elif rule.redirect is None and rule.direct_response is None:
+        out["route"] = [{"destination": _destination(plan, service, Destination(), namespace)}]
+    if rule.mirror is not None:
+        out["mirror"] = _destination(plan, service, rule.mirror, namespace)
+    return _in_istio_order(out)
+
+
+# The order of HTTPRoute's fields in Istio's API, which is how people read a rule.
+_HTTP_ROUTE_ORDER = [
+    "name",
+    "match",
+    "route",
+    "redirect",
+    "directResponse",
+    "delegate",
+    "rewrite",
+    "timeout",
+    "retries",
+    "fault",
+    "mirror",
+    "mirrorPercentage",
+    "corsPolicy",
+    "headers",
+]
+
+
+def _in_istio_order(rule: dict[str, Any]) -> dict[str, Any]:
+    return {key: rule[key] for key in _HTTP_ROUTE_ORDER if key in rule}
+
+
+def virtual_service_document(plan: MeshPlan, service: ServicePlan) -> Document:
+    metadata = service.virtual_service
+    assert metadata is not None
+    namespace = metadata.namespace
+    spec = {
+        "hosts": list(service.hosts or [plan.host_seen_from(service, namespace)]),
+        "gateways": [plan.gateway_ref(g, namespace) for g in service.gateways] or None,
+        "http": [_http_rule(plan, service, rule, namespace) for rule in service.routes],
+        "exportTo": metadata.export_to,
+    }
+    return _document(VIRTUAL_SERVICE, "VirtualService", plan, metadata, spec)
+
+
+def documents(plan: MeshPlan) -> list[Document]:
+    """Gateways first, then for each service its DestinationRule and VirtualService."""
+    out = [gateway_document(plan, g) for g in plan.gateways.values()]
+    for service in plan.services.values():
+        if service.destination_rule is not None:
+            out.append(destination_rule_document(plan, service))
+        if service.virtual_service is not None:
+            out.append(virtual_service_document(plan, service))
+    return out

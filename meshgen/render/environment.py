@@ -1,0 +1,72 @@
+"""The Jinja2 environment: built-in templates, user overrides, and YAML-safe output."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from meshgen import yamlio
+from meshgen._resources import data_dir
+from meshgen.errors import MeshgenError
+from meshgen.render.build import TEMPLATES
+
+
+class YamlText(str):
+    """Text already written as YAML by a filter; printed as it is."""
+
+
+def yaml_filter(value: Any, key_column: int = 0) -> YamlText:
+    """``key: {{ value | yaml(COLUMN) }}``, where COLUMN is the column of ``key``."""
+    return YamlText(yamlio.emit_after_key(value, key_column))
+
+
+def _finalize(value: Any) -> YamlText:
+    """Every ``{{ }}`` goes through here: a bare value is printed as a safe YAML scalar."""
+    if isinstance(value, YamlText):
+        return value
+    if isinstance(value, (dict, list, tuple)):
+        raise TypeError("print a mapping or list with the yaml filter: {{ value | yaml(COLUMN) }}")
+    return YamlText(yamlio.scalar(value))
+
+
+def _builtin_source(name: str) -> tuple[str, str, Any] | None:
+    if name not in TEMPLATES:
+        return None
+    template = data_dir("templates") / name
+    return template.read_text(encoding="utf-8"), f"<meshgen>/templates/{name}", lambda: True
+
+
+def _check_override_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        raise MeshgenError(f"{folder}: no such templates folder")
+    for path in sorted(folder.glob("*.j2")):
+        if path.name not in TEMPLATES:
+            close = difflib.get_close_matches(path.name, TEMPLATES, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise MeshgenError(
+                f"{path}: overrides no built-in template (they are {', '.join(TEMPLATES)}){hint}"
+            )
+
+
+@functools.lru_cache(maxsize=8)
+def environment(templates: str | None = None) -> jinja2.Environment:
+    """The shared environment; with ``templates``, that folder's files win by name."""
+    loader: jinja2.BaseLoader = jinja2.FunctionLoader(_builtin_source)
+    if templates is not None:
+        _check_override_folder(Path(templates))
+        loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates), loader])
+    env = jinja2.Environment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["yaml"] = yaml_filter
+    return env

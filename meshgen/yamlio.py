@@ -1,0 +1,359 @@
+"""The one place that touches ruamel.yaml: reading, loading, positions and emitting.
+
+Two loaders: the C-backed safe loader for data, and the round-trip loader, several times
+slower, used only to find where in a file a problem sits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meshgen.errors import InputError
+from meshgen.findings import Finding
+
+_local = threading.local()
+
+
+def _yaml(typ: str) -> Any:
+    from ruamel.yaml import YAML
+
+    cache: dict[str, Any] = _local.__dict__.setdefault("loaders", {})
+    if typ not in cache:
+        cache[typ] = YAML(typ=typ)
+    return cache[typ]
+
+
+# -- reading ---------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode(data: bytes, filename: str) -> str:
+    """Bytes to text as YAML allows: UTF-8, or UTF-16/32 announced by a byte order mark."""
+    encoding = "utf-8"
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            data, encoding = data[len(bom) :], name
+            break
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        finding = Finding(
+            "MG003",
+            f"the file is not valid {encoding.upper()} (byte 0x{data[e.start]:02x}); "
+            "save it as UTF-8",
+            filename,
+            line,
+            column,
+        )
+        raise InputError(finding.message, [finding]) from e
+
+
+def read_text(path: str | Path) -> str:
+    """Read a YAML file as text; every way this can fail becomes an :class:`InputError`."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as e:
+        raise InputError(f"{name}: no such file") from e
+    except IsADirectoryError as e:
+        raise InputError(f"{name}: is a directory, not a file") from e
+    except PermissionError as e:
+        raise InputError(f"{name}: permission denied") from e
+    except OSError as e:
+        raise InputError(f"{name}: cannot read: {e.strerror or e}") from e
+    return decode(data, name)
+
+
+# -- loading ---------------------------------------------------------------------------
+
+
+def _syntax_finding(error: Exception, filename: str) -> Finding:
+    from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError
+
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+    problem = getattr(error, "problem", None) or str(error)
+    if isinstance(error, DuplicateKeyError):
+        key = re.search(r'duplicate key "(.*?)" with value', problem or "")
+        context = getattr(error, "context_mark", None)
+        where = f" (the mapping starts at line {context.line + 1})" if context else ""
+        shown = key.group(1) if key else "?"
+        return Finding(
+            "MG002",
+            f"duplicate key '{shown}'{where}; each key may appear once",
+            filename,
+            line,
+            column,
+        )
+    if isinstance(error, ConstructorError) and "could not determine a constructor" in problem:
+        tag = re.search(r"tag (\S+)", problem)
+        shown = tag.group(1).strip("'") if tag else "this tag"
+        return Finding(
+            "MG001",
+            f"YAML tag {shown} is not allowed; remove the tag",
+            filename,
+            line,
+            column,
+        )
+    return Finding("MG001", f"YAML syntax error: {problem}", filename, line, column)
+
+
+def load_all(text: str, filename: str = "<input>") -> list[Any]:
+    """Every document of a YAML stream, as plain Python data, via the fast safe loader."""
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(_yaml("safe").load_all(text))
+    except YAMLError as e:
+        finding = _syntax_finding(e, filename)
+        raise InputError(finding.message, [finding]) from e
+
+
+def load_one(text: str, filename: str = "<input>") -> Any:
+    """The single document of a YAML stream (None when the stream is empty)."""
+    documents = load_all(text, filename)
+    if len(documents) > 1:
+        finding = Finding(
+            "MG003",
+            f"expected one YAML document, found {len(documents)}",
+            filename,
+            1,
+            1,
+        )
+        raise InputError(finding.message, [finding])
+    return documents[0] if documents else None
+
+
+# -- positions -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+class PositionIndex:
+    """Finds the line and column of a path into a document, parsing positions lazily."""
+
+    def __init__(self, text: str, document: int = 0) -> None:
+        self._text = text
+        self._document = document
+        self._root: Any = None
+        self._loaded = False
+
+    def _tree(self) -> Any:
+        if not self._loaded:
+            self._loaded = True
+            try:
+                documents = list(_yaml("rt").load_all(self._text))
+                self._root = documents[self._document]
+            except Exception:  # positions are a courtesy: a tree we cannot read has none
+                self._root = None
+        return self._root
+
+    def locate(self, path: Sequence[str | int], *, key: bool = False) -> Position:
+        """Position of the value at ``path`` (or of its key with ``key=True``).
+
+        Path elements that do not apply to the document (an index into what the file
+        wrote as a mapping, say) are skipped; a path that leaves the document stops at the
+        deepest node it reached.
+        """
+        node = self._tree()
+        if node is None or not hasattr(node, "lc"):
+            return Position(1, 1)
+        best = Position(node.lc.line + 1, node.lc.col + 1)
+        for i, part in enumerate(path):
+            last = i == len(path) - 1
+            lc: Any = getattr(node, "lc", None)
+            if isinstance(node, dict) and not isinstance(part, int) and part in node:
+                line, col = lc.key(part) if key and last else lc.value(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                line, col = lc.item(part)
+            else:
+                continue
+            best = Position(line + 1, col + 1)
+            node = node[part]
+            if not hasattr(node, "lc"):
+                break
+        return best
+
+
+# -- emitting --------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./-]*")
+# Scalars YAML 1.1 or 1.2 would read as something other than a string.
+_RESERVED = frozenset(
+    [
+        "y",
+        "yes",
+        "n",
+        "no",
+        "true",
+        "false",
+        "on",
+        "off",
+        "null",
+        "~",
+        "nan",
+        "inf",
+    ]  # compared lower-cased
+)
+_NUMBERISH = re.compile(r"[-+.]?[0-9][-+0-9a-fA-FxXoObB._:]*")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
+_MAX_SIMPLE_KEY = 1000  # YAML limits implicit keys to 1024 characters
+
+
+def _is_printable(code: int) -> bool:
+    if 0x20 <= code <= 0x7E:
+        return True
+    if code < 0xA0:
+        return False
+    return not (0xD800 <= code <= 0xDFFF or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF))
+
+
+def double_quoted(text: str) -> str:
+    """``text`` as a YAML double-quoted scalar that always reads back as exactly ``text``.
+
+    Everything YAML could fold, strip or reject (line breaks, tabs, control characters,
+    line and paragraph separators, byte order marks, surrogates) is written as an escape.
+    """
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char == '"' or char == "\\":
+            out.append("\\" + char)
+        elif _is_printable(code):
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def scalar(value: Any) -> str:
+    """One scalar value as YAML text that reads back as the same value and type."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(float(value))
+        if "e" in text and "." not in text:  # YAML 1.1 reads 1e-05 as a string
+            mantissa, exponent = text.split("e")
+            text = f"{mantissa}.0e{exponent}"
+        return text
+    if isinstance(value, str):
+        if (
+            _PLAIN.fullmatch(value)
+            and value.lower() not in _RESERVED
+            and not _NUMBERISH.fullmatch(value)
+            and not _TIMESTAMP.match(value)
+        ):
+            return value
+        return double_quoted(value)
+    raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, (dict, list, tuple)) and len(value) > 0
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, (list, tuple)):
+        return "[]"
+    return scalar(value)
+
+
+def _emit_mapping(mapping: dict[Any, Any], indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for key, value in mapping.items():
+        text = scalar(key)
+        if len(text) > _MAX_SIMPLE_KEY:
+            out.append(f"{pad}? {text}")
+            if _is_block(value):
+                out.append(f"{pad}:")
+                _emit_block(value, indent + 2, out)
+            else:
+                out.append(f"{pad}: {_inline(value)}")
+        elif isinstance(value, (list, tuple)) and value:
+            out.append(f"{pad}{text}:")
+            _emit_block(value, indent, out)  # sequences sit at their key's column
+        elif isinstance(value, dict) and value:
+            out.append(f"{pad}{text}:")
+            _emit_block(value, indent + 2, out)
+        else:
+            out.append(f"{pad}{text}: {_inline(value)}")
+
+
+def _emit_sequence(items: Iterable[Any], indent: int, out: list[str]) -> None:
+    pad = " " * indent
+    for item in items:
+        if _is_block(item):
+            nested: list[str] = []
+            _emit_block(item, indent + 2, nested)
+            nested[0] = f"{pad}- {nested[0][indent + 2 :]}"
+            out.extend(nested)
+        else:
+            out.append(f"{pad}- {_inline(item)}")
+
+
+def _emit_block(value: Any, indent: int, out: list[str]) -> None:
+    if isinstance(value, dict):
+        _emit_mapping(value, indent, out)
+    else:
+        _emit_sequence(value, indent, out)
+
+
+def emit(value: Any, indent: int = 0) -> str:
+    """Block-style YAML for ``value``, every line starting at column ``indent``.
+
+    Mappings indent their children by two; sequences under a key are not indented
+    (the kubectl style). Scalars and empty collections come back inline.
+    """
+    if not _is_block(value):
+        return _inline(value)
+    out: list[str] = []
+    _emit_block(value, indent, out)
+    return "\n".join(out)
+
+
+def emit_after_key(value: Any, key_column: int) -> str:
+    """Text to place right after ``key:`` (plus one space) for a key at ``key_column``.
+
+    A scalar stays on the key's line; a collection starts on the next line.
+    """
+    if not _is_block(value):
+        return _inline(value)
+    indent = key_column if isinstance(value, (list, tuple)) else key_column + 2
+    return "\n" + emit(value, indent)
