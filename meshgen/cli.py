@@ -7,6 +7,8 @@ Exit codes: 0 success; 1 invalid input (the findings say why); 2 usage error;
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import sys
 import traceback
@@ -23,6 +25,11 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
+COMMANDS = ("render", "schema")
+
+# A fixed width keeps --help (and docs/cli.md, generated from it) the same on every terminal.
+_FORMATTER = functools.partial(argparse.RawDescriptionHelpFormatter, width=88)
+
 EPILOG = """\
 exit codes:
   0    success
@@ -38,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="meshgen",
         description="Typed service-mesh models to Istio manifests.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_FORMATTER,
     )
     parser.add_argument("--version", action="version", version=f"meshgen {__version__}")
     parser.add_argument(
@@ -52,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Render a meshgen model to Istio Gateway, DestinationRule and "
         "VirtualService manifests (multi-document YAML).",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_FORMATTER,
     )
     render.add_argument("model", metavar="MODEL", help="the model file, or - for standard input")
     render.add_argument(
@@ -72,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         help="print the JSON Schema of model files",
         description="Print the JSON Schema of meshgen model files, for editors "
         "(yaml-language-server) to check and complete them.",
+        formatter_class=_FORMATTER,
     )
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
@@ -136,7 +144,8 @@ def main(
     stderr = stderr or sys.stderr
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage or help
         return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:

@@ -103,7 +103,7 @@ def _syntax_finding(error: Exception, filename: str) -> Finding:
         )
     if isinstance(error, ConstructorError) and "could not determine a constructor" in problem:
         tag = re.search(r"tag (\S+)", problem)
-        shown = tag.group(1).strip("'") if tag else "this tag"
+        shown = tag.group(1).strip("'").replace("tag:yaml.org,2002:", "!!") if tag else "this tag"
         return Finding(
             "MG001",
             f"YAML tag {shown} is not allowed; remove the tag",
@@ -111,6 +111,9 @@ def _syntax_finding(error: Exception, filename: str) -> Finding:
             line,
             column,
         )
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start is not None and start.line + 1 != line:
+        problem = f"{problem} ({context} that starts at line {start.line + 1})"
     return Finding("MG001", f"YAML syntax error: {problem}", filename, line, column)
 
 

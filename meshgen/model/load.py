@@ -86,6 +86,14 @@ def _describe(value: Any) -> str:
     return f"'{value}'"
 
 
+_BOUNDS = {
+    "less_than_equal": "at most",
+    "greater_than_equal": "at least",
+    "less_than": "less than",
+    "greater_than": "greater than",
+}
+
+
 def _issue(error: Any) -> ModelIssue:
     loc = tuple(error["loc"])
     kind = error["type"]
@@ -116,6 +124,10 @@ def _issue(error: Any) -> ModelIssue:
         return ModelIssue("MG011", loc, f"{prefix}expected a mapping, got {_describe(value)}")
     if kind == "list_type":
         return ModelIssue("MG011", loc, f"{prefix}expected a list, got {_describe(value)}")
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        limit = next(iter(error.get("ctx", {}).values()), "?")
+        return ModelIssue("MG011", loc, f"{prefix}must be {bound} {limit}, got {value}")
     message = error["msg"].removeprefix("Value error, ")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         message = f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
@@ -137,7 +149,7 @@ def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Findi
                 format_path(issue.path),
             )
         )
-    return findings
+    return sorted(findings, key=lambda f: (f.line, f.column))
 
 
 def _document(text: str, filename: str) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def _route_short_forms(value: Any) -> Any:
     return value
 
 
-class _FlatDestination(Base):
+class DestinationWithWeight(Base):
     service: str | None = None
     host: str | None = None
     subset: str | None = None
@@ -125,8 +125,8 @@ RouteField = Annotated[
         _route_short_forms,
         json_schema_input_type=str
         | dict[str, int]
-        | _FlatDestination
-        | list[str | _FlatDestination | RouteDestination],
+        | DestinationWithWeight
+        | list[str | DestinationWithWeight | RouteDestination],
     ),
 ]
 

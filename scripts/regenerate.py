@@ -1,0 +1,110 @@
+"""Regenerate every generated file that is committed, or check that none has drifted.
+
+    python scripts/regenerate.py           # rewrite what changed
+    python scripts/regenerate.py --check   # exit 1 and name what would change
+
+Generated: each example's golden ``examples/<name>/istio.yaml``, each test case's golden
+``tests/cases/<name>.golden`` (what ``meshgen render`` prints for it), the model's JSON
+Schema ``schemas/meshgen-model.schema.json``, and ``docs/cli.md`` from the command's help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # generate from this checkout, not from an installed meshgen
+
+
+def example_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
+    from meshgen.model.load import parse_model
+    from meshgen.render import render_loaded
+
+    for model in sorted(ROOT.glob("examples/*/model.yaml")):
+        source = model.relative_to(ROOT).as_posix()
+
+        def render(model: Path = model, source: str = source) -> str:
+            loaded = parse_model(model.read_text(encoding="utf-8"), source)
+            return render_loaded(loaded, source=source).text
+
+        yield model.parent / "istio.yaml", render
+
+
+def case_report(case: str) -> str:
+    """Exit code, stdout and stderr of ``meshgen render`` on a case, run from the root."""
+    from meshgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["render", case], stdout=out, stderr=err)
+    return f"exit: {code}\n--- stdout\n{out.getvalue()}--- stderr\n{err.getvalue()}"
+
+
+def case_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
+    for case in sorted(ROOT.glob("tests/cases/*.yaml")):
+        name = case.relative_to(ROOT).as_posix()
+        yield case.with_suffix(".golden"), lambda name=name: case_report(name)  # type: ignore[misc]
+
+
+def model_schema() -> str:
+    from meshgen.schema import model_schema
+
+    return json.dumps(model_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _help(*argv: str) -> str:
+    from meshgen.cli import main
+
+    out = io.StringIO()
+    main([*argv, "--help"], stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def cli_page() -> str:
+    from meshgen.cli import COMMANDS
+
+    parts = [
+        "# Command line reference\n",
+        "Generated from `meshgen --help` by `python scripts/regenerate.py`; do not edit.\n",
+        "```text\n" + _help() + "```\n",
+    ]
+    for command in COMMANDS:
+        parts.append(f"## meshgen {command}\n")
+        parts.append("```text\n" + _help(command) + "```\n")
+    return "\n".join(parts)
+
+
+def targets() -> Iterator[tuple[Path, Callable[[], str]]]:
+    yield from example_goldens()
+    yield from case_goldens()
+    yield ROOT / "schemas" / "meshgen-model.schema.json", model_schema
+    yield ROOT / "docs" / "cli.md", cli_page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="change nothing; fail on drift")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)  # paths in the goldens are relative to the repository root
+    stale = []
+    for path, produce in targets():
+        text = produce()
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path.relative_to(ROOT).as_posix())
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    verb = "out of date" if args.check else "rewritten"
+    for name in stale:
+        print(f"{verb}: {name}")
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

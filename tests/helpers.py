@@ -1,0 +1,24 @@
+"""Small helpers shared by the tests."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from meshgen.cli import main
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    """Run the CLI in-process; return (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    inp = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
+    code = main(list(argv), stdin=inp, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def by_identity(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Documents ordered by kind, namespace and name: a manifest set compared as data."""
+    return sorted(
+        documents,
+        key=lambda d: (d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]),
+    )
