@@ -115,7 +115,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "check_model",
         "load_model",
     ),
-    "meshgen.render": (
+    "meshgen.rendering": (
         "render",
         "render_yaml",
     ),
@@ -173,7 +173,7 @@ if TYPE_CHECKING:
         check_model,
         load_model,
     )
-    from meshgen.render import (
+    from meshgen.rendering import (
         render,
         render_yaml,
     )

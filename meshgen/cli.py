@@ -114,7 +114,7 @@ def _read_source(name: str, stdin: TextIO) -> tuple[str, str]:
 
 def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from meshgen.model.load import parse_model
-    from meshgen.render import render_loaded
+    from meshgen.rendering import render_loaded
 
     text, source = _read_source(args.model, stdin)
     model = parse_model(text, source)

@@ -19,7 +19,7 @@ def _tidy(node: Any) -> Any:
         if key == "properties" and isinstance(value, dict):
             out[key] = {name: _tidy(prop) for name, prop in value.items()}
             continue
-        if key == "title" and isinstance(value, str) or key == "default" and value is None:
+        if (key == "title" and isinstance(value, str)) or (key == "default" and value is None):
             continue
         out[key] = _tidy(value)
     branches = out.get("anyOf")

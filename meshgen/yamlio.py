@@ -223,6 +223,9 @@ _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
 _MAX_SIMPLE_KEY = 1000  # YAML limits implicit keys to 1024 characters
 
 
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _is_printable(code: int) -> bool:
     if 0x20 <= code <= 0x7E:
         return True
@@ -242,6 +245,8 @@ def double_quoted(text: str) -> str:
         code = ord(char)
         if char == '"' or char == "\\":
             out.append("\\" + char)
+        elif char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
         elif _is_printable(code):
             out.append(char)
         elif code <= 0xFF:

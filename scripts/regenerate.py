@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))  # generate from this checkout, not from an instal
 
 def example_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
     from meshgen.model.load import parse_model
-    from meshgen.render import render_loaded
+    from meshgen.rendering import render_loaded
 
     for model in sorted(ROOT.glob("examples/*/model.yaml")):
         source = model.relative_to(ROOT).as_posix()

@@ -12,7 +12,7 @@ from conftest import EXAMPLES, ROOT
 from helpers import by_identity
 
 from meshgen.model.load import parse_model
-from meshgen.render import render_loaded
+from meshgen.rendering import render_loaded
 
 
 def _rendered(name: str) -> str:

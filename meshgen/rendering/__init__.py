@@ -14,8 +14,8 @@ from meshgen import yamlio
 from meshgen.errors import InputError, TemplateError
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
-from meshgen.render.build import Document, documents
-from meshgen.render.environment import environment
+from meshgen.rendering.build import Document, documents
+from meshgen.rendering.environment import environment
 
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 

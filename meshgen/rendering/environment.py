@@ -12,7 +12,7 @@ import jinja2
 from meshgen import yamlio
 from meshgen._resources import data_dir
 from meshgen.errors import MeshgenError
-from meshgen.render.build import TEMPLATES
+from meshgen.rendering.build import TEMPLATES
 
 
 class YamlText(str):
@@ -28,6 +28,8 @@ def _finalize(value: Any) -> YamlText:
     """Every ``{{ }}`` goes through here: a bare value is printed as a safe YAML scalar."""
     if isinstance(value, YamlText):
         return value
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing variable
     if isinstance(value, (dict, list, tuple)):
         raise TypeError("print a mapping or list with the yaml filter: {{ value | yaml(COLUMN) }}")
     return YamlText(yamlio.scalar(value))

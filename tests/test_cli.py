@@ -1,0 +1,147 @@
+"""The command line: exit codes, what goes to stdout and stderr, and files it writes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT
+from helpers import run
+
+from meshgen import cli
+
+DARK_LAUNCH = ROOT / "examples" / "catalog-dark-launch" / "model.yaml"
+BROKEN = "services:\n  catalog:\n    routes:\n      - route: v3\n"
+
+
+def test_render_prints_manifests_and_nothing_else() -> None:
+    code, out, err = run("render", str(DARK_LAUNCH))
+    assert (code, err) == (0, "")
+    assert out.startswith(f"# Rendered by meshgen from {DARK_LAUNCH}; edit the model")
+    kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
+    assert kinds == ["DestinationRule", "VirtualService"]
+
+
+def test_render_is_deterministic() -> None:
+    assert run("render", str(DARK_LAUNCH)) == run("render", str(DARK_LAUNCH))
+
+
+def test_render_reads_standard_input() -> None:
+    code, out, err = run("render", "-", stdin=DARK_LAUNCH.read_text(encoding="utf-8"))
+    assert (code, err) == (0, "")
+    assert out.startswith("# Rendered by meshgen from <stdin>;")
+
+
+def test_errors_from_standard_input_name_it() -> None:
+    code, out, err = run("render", "-", stdin=BROKEN)
+    assert (code, out) == (1, "")
+    assert err.startswith("<stdin>:4:16: error: service 'catalog': rule 1 sends to subset 'v3'")
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    target = tmp_path / "istio.yaml"
+    code, out, err = run("render", str(DARK_LAUNCH), "-o", str(target))
+    assert (code, out, err) == (0, "", "")
+    assert target.read_text(encoding="utf-8") == run("render", str(DARK_LAUNCH))[1]
+    assert [p.name for p in tmp_path.iterdir()] == ["istio.yaml"]
+
+
+def test_invalid_model_leaves_the_old_output_untouched(tmp_path: Path) -> None:
+    target = tmp_path / "istio.yaml"
+    target.write_text("old content\n", encoding="utf-8")
+    os.chmod(target, 0o640)
+    model = tmp_path / "model.yaml"
+    model.write_text(BROKEN, encoding="utf-8")
+    code, out, err = run("render", str(model), "-o", str(target))
+    assert (code, out) == (1, "")
+    assert err.endswith("meshgen: 1 error; nothing written\n")
+    assert target.read_text(encoding="utf-8") == "old content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["istio.yaml", "model.yaml"]
+    # A successful render replaces it and keeps its permissions.
+    assert run("render", str(DARK_LAUNCH), "-o", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_write_failure_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    code, out, err = run("render", str(DARK_LAUNCH), "-o", str(tmp_path / "missing" / "x.yaml"))
+    assert (code, out) == (1, "")
+    assert err.startswith("meshgen: ") and "cannot write" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["render", "no-such-model.yaml"], "meshgen: no-such-model.yaml: no such file\n"),
+        (["render", "."], "meshgen: .: is a directory, not a file\n"),
+    ],
+)
+def test_unreadable_model(argv: list[str], message: str) -> None:
+    assert run(*argv) == (1, "", message)
+
+
+def test_usage_errors_exit_2() -> None:
+    code, out, err = run("render")
+    assert (code, out) == (2, "")
+    assert "the following arguments are required: MODEL" in err
+    assert run("frobnicate")[0] == 2
+    assert run()[0] == 2
+
+
+def test_help_and_version_exit_0() -> None:
+    code, out, _ = run("--help")
+    assert code == 0 and "exit codes:" in out
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("meshgen ")
+
+
+def test_internal_errors_exit_3_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "_render", explode)
+    code, out, err = run("render", str(DARK_LAUNCH))
+    assert (code, out) == (3, "")
+    assert err == (
+        "meshgen: internal error: RuntimeError: boom "
+        "(this is a bug; rerun with --traceback and report it)\n"
+    )
+    code, _, err = run("--traceback", "render", str(DARK_LAUNCH))
+    assert code == 3 and err.startswith("Traceback (most recent call last):")
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_render", interrupt)
+    assert run("render", str(DARK_LAUNCH)) == (130, "", "meshgen: interrupted\n")
+
+
+def test_schema_command_prints_the_committed_schema() -> None:
+    code, out, err = run("schema")
+    assert (code, err) == (0, "")
+    assert out == (ROOT / "schemas" / "meshgen-model.schema.json").read_text(encoding="utf-8")
+
+
+def test_generated_files_have_not_drifted() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "regenerate.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_python_dash_m_meshgen(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "meshgen", "render", str(DARK_LAUNCH)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "kind: VirtualService" in result.stdout
