@@ -5,7 +5,8 @@
 
 Generated: each example's golden ``examples/<name>/istio.yaml``, each test case's golden
 ``tests/cases/<name>.golden`` (what ``meshgen render`` prints for it), the model's JSON
-Schema ``schemas/meshgen-model.schema.json``, and ``docs/cli.md`` from the command's help.
+Schema ``schemas/meshgen-model.schema.json``, ``docs/model.md`` from that schema, and
+``docs/cli.md`` from the command's help.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # generate from this checkout, not from an installed meshgen
@@ -79,11 +81,67 @@ def cli_page() -> str:
     return "\n".join(parts)
 
 
+def _type_of(prop: Any) -> str:
+    if not isinstance(prop, dict):
+        return "any"
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{name.lower()})"
+    if "anyOf" in prop:
+        return " or ".join(_type_of(p) for p in prop["anyOf"])
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    kind = prop.get("type", "any")
+    if kind == "array":
+        return f"list of {_type_of(prop.get('items'))}"
+    if kind == "object" and "additionalProperties" in prop:
+        return f"map of {_type_of(prop['additionalProperties'])}"
+    return str(kind)
+
+
+def _section(name: str, schema: dict[str, Any]) -> str:
+    lines = [f"## {name}\n"]
+    if schema.get("description"):
+        lines.append(" ".join(schema["description"].split()) + "\n")
+    properties: dict[str, Any] = schema.get("properties", {})
+    if properties:
+        required = set(schema.get("required", []))
+        lines.append("| field | type | notes |")
+        lines.append("|---|---|---|")
+        for field, prop in properties.items():
+            notes = " ".join(str(prop.get("description", "")).split())
+            if field in required:
+                notes = ("required. " + notes).strip()
+            if "default" in prop:
+                notes = (notes + f" Default: `{json.dumps(prop['default'])}`.").strip()
+            lines.append(f"| `{field}` | {_type_of(prop)} | {notes} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def model_page() -> str:
+    from meshgen.schema import model_schema
+
+    schema = model_schema()
+    definitions: dict[str, Any] = schema.pop("$defs")
+    parts = [
+        "# Model reference\n",
+        "Generated from the model's JSON Schema by `python scripts/regenerate.py`; do not "
+        "edit. Field names are Istio's; see the README for the short forms.\n",
+        _section("Mesh", schema),
+    ]
+    parts.extend(_section(name, definitions[name]) for name in sorted(definitions))
+    return "\n".join(parts)
+
+
 def targets() -> Iterator[tuple[Path, Callable[[], str]]]:
     yield from example_goldens()
     yield from case_goldens()
     yield ROOT / "schemas" / "meshgen-model.schema.json", model_schema
     yield ROOT / "docs" / "cli.md", cli_page
+    yield ROOT / "docs" / "model.md", model_page
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,11 +96,21 @@ class Service(Base):
         ]
         | None
     ) = None
-    subsets: SubsetsField | None = None
+    subsets: SubsetsField | None = Field(
+        default=None,
+        description="Named groups of pods: `{v1: {version: v1}}` (name to labels), the full "
+        "`{v1: {labels: ..., trafficPolicy: ...}}`, or `[v1, v2]` (by the `version` label).",
+    )
     traffic_policy: TrafficPolicy | None = None
-    routes: list[RouteRule] | None = None
-    virtual_service: ResourceOverride | None = None
-    destination_rule: ResourceOverride | None = None
+    routes: list[RouteRule] | None = Field(
+        default=None, description="HTTP rules, tried in order; the first that matches wins."
+    )
+    virtual_service: ResourceOverride | None = Field(
+        default=None, description="Name, namespace, labels, annotations, exportTo."
+    )
+    destination_rule: ResourceOverride | None = Field(
+        default=None, description="Name, namespace, labels, annotations, exportTo."
+    )
 
 
 def _empty_service(value: Any) -> Any:

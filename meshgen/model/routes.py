@@ -249,6 +249,11 @@ def _match_short_form(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
+MatchField = Annotated[
+    list[Match], BeforeValidator(_match_short_form, json_schema_input_type=Match | list[Match])
+]
+
+
 class RouteRule(Base):
     """One HTTP rule. Rules are tried in order; the first whose match holds wins.
 
@@ -257,21 +262,28 @@ class RouteRule(Base):
     """
 
     name: str | None = None
-    match: (
-        Annotated[
-            list[Match],
-            BeforeValidator(_match_short_form, json_schema_input_type=Match | list[Match]),
-        ]
-        | None
-    ) = None
-    route: RouteField | None = None
+    match: MatchField | None = Field(
+        default=None,
+        description="Conditions: one set (a mapping) or alternatives (a list). "
+        "A string condition is an exact match.",
+    )
+    route: RouteField | None = Field(
+        default=None,
+        description="Where traffic goes: a subset name (`v1`), subsets with weights "
+        "(`{v1: 90, v2: 10}`), one place (`{service: other, subset: v2}`, `{host: ...}`) "
+        "or a list of places. Left out: the service itself.",
+    )
     redirect: Redirect | None = None
     direct_response: DirectResponse | None = None
     rewrite: Rewrite | None = None
     timeout: Duration | None = None
     retries: Retries | None = None
     fault: Fault | None = None
-    mirror: MirrorField | None = None
+    mirror: MirrorField | None = Field(
+        default=None,
+        description="Where a copy of each request goes (responses are discarded): a subset "
+        "name or a place like `route`'s.",
+    )
     mirror_percentage: PercentageField | None = None
     cors_policy: CorsPolicy | None = None
     headers: Headers | None = None
