@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import yaml  # noqa: E402
-from meshes import model_text  # noqa: E402
+import yaml
+from meshes import model_text
 
-from meshgen.cli import GC_THRESHOLDS  # noqa: E402
-from meshgen.model.load import parse_model  # noqa: E402
-from meshgen.rendering import render_loaded  # noqa: E402
+from meshgen.cli import GC_THRESHOLDS
+from meshgen.model.load import parse_model
+from meshgen.rendering import render_loaded
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
