@@ -19,6 +19,9 @@ def test_all_names_resolve_and_match_the_export_table() -> None:
     assert set(meshgen.__all__) == table | {"__version__"}
     for name in meshgen.__all__:
         assert getattr(meshgen, name) is not None
+    from meshgen import model
+
+    assert sorted(meshgen._EXPORTS["meshgen.model"]) == sorted(model.__all__)
 
 
 def test_import_is_lazy() -> None:

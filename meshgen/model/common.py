@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -53,10 +54,26 @@ Duration = Annotated[
 ]
 
 
-def _percent_short_form(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return {"value": value}
-    return value
+def bare(field: str, *kinds: type) -> Callable[[Any], Any]:
+    """A before-validator for a short form: a bare value of one of ``kinds`` stands for
+    ``{field: value}`` (``50`` for ``{value: 50}``, ``8080`` for ``{number: 8080}``)."""
+
+    def expand(value: Any) -> Any:
+        if isinstance(value, kinds) and not isinstance(value, bool):
+            return {field: value}
+        return value
+
+    return expand
+
+
+def one_or_many(*kinds: type) -> Callable[[Any], Any]:
+    """A before-validator for a short form: a single value of ``kinds`` stands for a
+    list of one."""
+
+    def expand(value: Any) -> Any:
+        return [value] if isinstance(value, kinds) else value
+
+    return expand
 
 
 class Percentage(Base):
@@ -65,15 +82,9 @@ class Percentage(Base):
 
 PercentageField = Annotated[
     Percentage,
-    BeforeValidator(_percent_short_form, json_schema_input_type=Percentage | float),
+    BeforeValidator(bare("value", int, float), json_schema_input_type=Percentage | float),
 ]
 """A percentage: ``50`` or Istio's ``{value: 50}``."""
-
-
-def _exact_short_form(value: Any) -> Any:
-    if isinstance(value, str):
-        return {"exact": value}
-    return value
 
 
 class StringMatch(Base):
@@ -91,15 +102,9 @@ class StringMatch(Base):
 
 StringMatchField = Annotated[
     StringMatch,
-    BeforeValidator(_exact_short_form, json_schema_input_type=StringMatch | str),
+    BeforeValidator(bare("exact", str), json_schema_input_type=StringMatch | str),
 ]
 """A string condition: ``v2`` (exact) or ``{exact|prefix|regex: ...}``."""
-
-
-def _port_short_form(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return {"number": value}
-    return value
 
 
 class PortSelector(Base):
@@ -108,7 +113,7 @@ class PortSelector(Base):
 
 PortSelectorField = Annotated[
     PortSelector,
-    BeforeValidator(_port_short_form, json_schema_input_type=PortSelector | int),
+    BeforeValidator(bare("number", int), json_schema_input_type=PortSelector | int),
 ]
 """A port: ``8080`` or ``{number: 8080}``."""
 

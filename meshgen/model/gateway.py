@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from meshgen.model.common import Base, Labels
+from meshgen.model.common import Base, Labels, bare
 
 Protocol = Literal["HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS"]
 
@@ -16,12 +16,6 @@ class ServerPort(Base):
     protocol: Protocol | None = None
     name: str | None = None
     target_port: int | None = Field(default=None, ge=1, le=65535)
-
-
-def _port_short_form(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return {"number": value}
-    return value
 
 
 TLSMode = Literal[
@@ -55,7 +49,7 @@ class Server(Base):
     """
 
     port: Annotated[
-        ServerPort, BeforeValidator(_port_short_form, json_schema_input_type=ServerPort | int)
+        ServerPort, BeforeValidator(bare("number", int), json_schema_input_type=ServerPort | int)
     ]
     hosts: list[str] = Field(default_factory=lambda: ["*"])
     tls: ServerTLS | None = None

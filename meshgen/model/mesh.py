@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 
-from meshgen.model.common import Base, ResourceOverride
+from meshgen.model.common import Base, ResourceOverride, one_or_many
 from meshgen.model.gateway import Gateway
 from meshgen.model.routes import RouteRule
 from meshgen.model.traffic import SubsetsField, TrafficPolicy
@@ -57,12 +57,8 @@ def _port_short_forms(value: Any) -> Any:
     return value
 
 
-def _hosts_short_form(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
-
-
 StringList = Annotated[
-    list[str], BeforeValidator(_hosts_short_form, json_schema_input_type=str | list[str])
+    list[str], BeforeValidator(one_or_many(str), json_schema_input_type=str | list[str])
 ]
 
 

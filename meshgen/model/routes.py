@@ -13,6 +13,8 @@ from meshgen.model.common import (
     PercentageField,
     PortSelectorField,
     StringMatchField,
+    bare,
+    one_or_many,
 )
 
 
@@ -185,13 +187,9 @@ class Fault(Base):
         return self
 
 
-def _subset_short_form(value: Any) -> Any:
-    return {"subset": value} if isinstance(value, str) else value
-
-
 MirrorField = Annotated[
     Destination,
-    BeforeValidator(_subset_short_form, json_schema_input_type=Destination | str),
+    BeforeValidator(bare("subset", str), json_schema_input_type=Destination | str),
 ]
 
 
@@ -230,27 +228,19 @@ class ResponseBody(Base):
     bytes: str | None = None
 
 
-def _body_short_form(value: Any) -> Any:
-    return {"string": value} if isinstance(value, str) else value
-
-
 class DirectResponse(Base):
     status: int = Field(ge=200, le=599)
     body: (
         Annotated[
             ResponseBody,
-            BeforeValidator(_body_short_form, json_schema_input_type=ResponseBody | str),
+            BeforeValidator(bare("string", str), json_schema_input_type=ResponseBody | str),
         ]
         | None
     ) = None
 
 
-def _match_short_form(value: Any) -> Any:
-    return [value] if isinstance(value, dict) else value
-
-
 MatchField = Annotated[
-    list[Match], BeforeValidator(_match_short_form, json_schema_input_type=Match | list[Match])
+    list[Match], BeforeValidator(one_or_many(dict), json_schema_input_type=Match | list[Match])
 ]
 
 

@@ -7,16 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from meshgen.model.common import Base, Duration, Labels, PortSelectorField
-
-
-def _scalar_to(field: str) -> Any:
-    """A before-validator turning a bare string into ``{field: string}``."""
-
-    def convert(value: Any) -> Any:
-        return {field: value} if isinstance(value, str) else value
-
-    return convert
+from meshgen.model.common import Base, Duration, Labels, PortSelectorField, bare
 
 
 class HttpCookie(Base):
@@ -134,14 +125,14 @@ class ClientTLS(Base):
 
 LoadBalancerField = Annotated[
     LoadBalancer,
-    BeforeValidator(_scalar_to("simple"), json_schema_input_type=LoadBalancer | SimpleLoadBalancer),
+    BeforeValidator(bare("simple", str), json_schema_input_type=LoadBalancer | SimpleLoadBalancer),
 ]
 """``LEAST_REQUEST`` or the full ``{simple: ..., consistentHash: ...}``."""
 
 ClientTLSField = Annotated[
     ClientTLS,
     BeforeValidator(
-        _scalar_to("mode"),
+        bare("mode", str),
         json_schema_input_type=ClientTLS | Literal["DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"],
     ),
 ]
