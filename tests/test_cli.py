@@ -145,3 +145,17 @@ def test_python_dash_m_meshgen(tmp_path: Path) -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert "kind: VirtualService" in result.stdout
+
+
+def test_output_does_not_depend_on_the_hash_seed() -> None:
+    model = ROOT / "tests" / "cases" / "cross-namespace.yaml"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "meshgen", "render", str(model)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(outputs) == 1 and "kind: VirtualService" in outputs.pop()
