@@ -26,7 +26,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("render", "schema")
+COMMANDS = ("render", "validate", "schema")
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -80,6 +80,33 @@ def _parser() -> argparse.ArgumentParser:
         help="a folder of templates that override the built-in ones by file name",
     )
 
+    validate = commands.add_parser(
+        "validate",
+        help="check Istio manifests and meshgen models offline",
+        description="Check Istio manifests (and meshgen models) offline against Istio's "
+        "schemas.\nFiles, directories (every *.yaml and *.yml below them) and - for "
+        "standard input.",
+        epilog=EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, or -")
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif"),
+        default="text",
+        help="text (default): file:line:col lines and a summary; json: a list of findings; "
+        "github: workflow annotations; sarif: SARIF 2.1.0 for code scanning",
+    )
+    validate.add_argument(
+        "--strict", action="store_true", help="fail (exit 1) on warnings as well as errors"
+    )
+    validate.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list the resources skipped for having no schema",
+    )
+
     schema = commands.add_parser(
         "schema",
         help="print the JSON Schema of model files",
@@ -121,13 +148,56 @@ def _read_source(name: str, stdin: TextIO) -> tuple[str, str]:
 def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from meshgen.model.load import parse_model
     from meshgen.rendering import render_loaded
+    from meshgen.validation.validate import validate_text
 
     text, source = _read_source(args.model, stdin)
     model = parse_model(text, source)
     rendered = render_loaded(model, args.templates, source)
-    _report(model.warnings, stderr)
+    problems = validate_text(rendered.text, f"{source} (rendered)").findings
+    _report([*model.warnings, *problems], stderr)
+    if any(p.is_error for p in problems):
+        from meshgen.report import summary
+
+        print(
+            f"meshgen: the rendered manifests are invalid: {summary(problems)}; nothing written",
+            file=stderr,
+        )
+        return EXIT_INVALID
     _emit(rendered.text, args.output, stdout)
     return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from meshgen import report
+    from meshgen.validation.validate import validate_paths
+
+    stdin_text = _read_source("-", stdin)[0] if "-" in args.paths else None
+    result = validate_paths(args.paths, stdin_text=stdin_text)
+    findings = result.findings
+    if args.format == "json":
+        stdout.write(report.to_json(findings))
+    elif args.format == "github":
+        stdout.write(report.to_github(findings))
+    elif args.format == "sarif":
+        stdout.write(report.to_sarif(findings, __version__))
+    else:
+        for finding in findings:
+            print(report.format_text(finding), file=stdout)
+        files = f"{result.files} file{'s' if result.files != 1 else ''}"
+        checked = len(result.checked)
+        print(
+            f"{report.summary(findings)} in {files} "
+            f"({checked} resource{'s' if checked != 1 else ''} checked)",
+            file=stdout,
+        )
+    if args.verbose:
+        for skipped in result.skipped:
+            print(
+                f"{skipped.file}: skipped {skipped.api_version} {skipped.kind}: no schema",
+                file=stderr,
+            )
+    failing = result.errors or (args.strict and findings)
+    return EXIT_INVALID if failing else EXIT_OK
 
 
 def _schema(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -158,6 +228,8 @@ def main(
     try:
         if args.command == "render":
             return _render(args, stdin, stdout, stderr)
+        if args.command == "validate":
+            return _validate(args, stdin, stdout, stderr)
         return _schema(args, stdout)
     except InputError as e:
         _report(e.findings, stderr)

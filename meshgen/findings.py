@@ -46,7 +46,22 @@ CODES: dict[str, Code] = _registry(
     Code("MG025", Severity.WARNING, "route weights do not add up to 100"),
     Code("MG026", Severity.ERROR, "destination port the service does not expose"),
     Code("MG027", Severity.WARNING, "model renders no resources"),
+    Code("MG100", Severity.ERROR, "unknown field"),
+    Code("MG101", Severity.ERROR, "wrong type"),
+    Code("MG102", Severity.ERROR, "invalid value"),
+    Code("MG103", Severity.ERROR, "missing required field"),
+    Code("MG104", Severity.ERROR, "apiVersion not served for this kind"),
+    Code("MG105", Severity.ERROR, "not a Kubernetes resource"),
 )
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Which resource a finding is about."""
+
+    kind: str
+    namespace: str | None
+    name: str | None
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,7 @@ class Finding:
     column: int = 0
     path: str = ""
     severity: Severity | None = None
+    resource: Resource | None = None
 
     @property
     def level(self) -> Severity:

@@ -1,10 +1,20 @@
-"""Findings as text for people: the only place findings become strings."""
+"""Findings as text for people and machines: the only place findings become strings.
+
+Formats: ``text`` (``file:line:col: severity: message [code]``), ``json``, ``github``
+(workflow commands that annotate a pull request) and ``sarif`` (SARIF 2.1.0, for code
+scanning).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
-from meshgen.findings import Finding, Severity
+from meshgen.findings import CODES, Finding, Severity
+
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def format_text(finding: Finding) -> str:
@@ -21,3 +31,107 @@ def summary(findings: Iterable[Finding]) -> str:
         counts[finding.level] += 1
     parts = [f"{n} {level.value}{'s' if n != 1 else ''}" for level, n in counts.items() if n]
     return ", ".join(parts) if parts else "no problems"
+
+
+def json_path(path: str) -> str:
+    """A finding's dotted path as a JSONPath: ``spec.http[0]`` -> ``$.spec.http[0]``."""
+    if not path:
+        return "$"
+    return "$" + (path if path.startswith("[") else "." + path)
+
+
+def to_json(findings: Sequence[Finding]) -> str:
+    """A JSON list with one object per finding (the shape is documented in docs/validate.md)."""
+    items = [
+        {
+            "file": f.file,
+            "line": f.line,
+            "column": f.column,
+            "severity": f.level.value,
+            "code": f.code,
+            "istioCode": None,
+            "message": f.message,
+            "path": json_path(f.path),
+            "resource": (
+                {
+                    "kind": f.resource.kind,
+                    "namespace": f.resource.namespace,
+                    "name": f.resource.name,
+                }
+                if f.resource
+                else None
+            ),
+        }
+        for f in findings
+    ]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def to_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands: each finding annotates its file and line."""
+    lines = []
+    for f in findings:
+        props = [f"file={_escape_property(f.file)}"]
+        if f.line:
+            props += [f"line={f.line}", f"col={f.column or 1}"]
+        props.append(f"title={_escape_property(f'meshgen {f.code}')}")
+        lines.append(f"::{_GITHUB_LEVEL[f.level]} {','.join(props)}::{_escape_data(f.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _uri(file: str) -> str:
+    path = Path(file)
+    return path.as_posix() if not path.is_absolute() else path.as_uri()
+
+
+def to_sarif(findings: Sequence[Finding], version: str) -> str:
+    """A SARIF 2.1.0 log with one run, the rules used, and one result per finding."""
+    codes = sorted({f.code for f in findings})
+    rules = [
+        {
+            "id": code,
+            "name": CODES[code].title.replace(" ", "-"),
+            "shortDescription": {"text": CODES[code].title},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[code].severity]},
+        }
+        for code in codes
+    ]
+    results: list[dict[str, Any]] = []
+    for f in findings:
+        location: dict[str, Any] = {"artifactLocation": {"uri": _uri(f.file)}}
+        if f.line:
+            location["region"] = {"startLine": f.line, "startColumn": f.column or 1}
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": codes.index(f.code),
+                "level": _SARIF_LEVEL[f.level],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": location}],
+            }
+        )
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "meshgen", "version": version, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

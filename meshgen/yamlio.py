@@ -128,6 +128,19 @@ def load_all(text: str, filename: str = "<input>") -> list[Any]:
         raise InputError(finding.message, [finding]) from e
 
 
+def load_all_partial(text: str, filename: str = "<input>") -> tuple[list[Any], Finding | None]:
+    """The documents of a stream up to the first YAML error, and that error if any."""
+    from ruamel.yaml.error import YAMLError
+
+    documents: list[Any] = []
+    try:
+        for document in _yaml("safe").load_all(text):
+            documents.append(document)
+    except YAMLError as e:
+        return documents, _syntax_finding(e, filename)
+    return documents, None
+
+
 def load_one(text: str, filename: str = "<input>") -> Any:
     """The single document of a YAML stream (None when the stream is empty)."""
     documents = load_all(text, filename)
@@ -153,32 +166,36 @@ class Position:
 
 
 class PositionIndex:
-    """Finds the line and column of a path into a document, parsing positions lazily."""
+    """Finds the line and column of a path into a document, parsing positions lazily.
 
-    def __init__(self, text: str, document: int = 0) -> None:
+    The round-trip parse runs once per file, on the first lookup, so files without
+    findings never pay for it.
+    """
+
+    def __init__(self, text: str) -> None:
         self._text = text
-        self._document = document
-        self._root: Any = None
-        self._loaded = False
+        self._documents: list[Any] | None = None
 
-    def _tree(self) -> Any:
-        if not self._loaded:
-            self._loaded = True
+    def _tree(self, document: int) -> Any:
+        if self._documents is None:
+            self._documents = []
             try:
-                documents = list(_yaml("rt").load_all(self._text))
-                self._root = documents[self._document]
-            except Exception:  # positions are a courtesy: a tree we cannot read has none
-                self._root = None
-        return self._root
+                for tree in _yaml("rt").load_all(self._text):
+                    self._documents.append(tree)
+            except Exception:  # positions are a courtesy: what we cannot read has none
+                pass
+        return self._documents[document] if document < len(self._documents) else None
 
-    def locate(self, path: Sequence[str | int], *, key: bool = False) -> Position:
+    def locate(
+        self, path: Sequence[str | int], *, key: bool = False, document: int = 0
+    ) -> Position:
         """Position of the value at ``path`` (or of its key with ``key=True``).
 
         Path elements that do not apply to the document (an index into what the file
         wrote as a mapping, say) are skipped; a path that leaves the document stops at the
         deepest node it reached.
         """
-        node = self._tree()
+        node = self._tree(document)
         if node is None or not hasattr(node, "lc"):
             return Position(1, 1)
         best = Position(node.lc.line + 1, node.lc.col + 1)

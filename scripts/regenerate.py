@@ -4,7 +4,7 @@
     python scripts/regenerate.py --check   # exit 1 and name what would change
 
 Generated: each example's golden ``examples/<name>/istio.yaml``, each test case's golden
-``tests/cases/<name>.golden`` (what ``meshgen render`` prints for it), the model's JSON
+``tests/cases/<command>/<name>.golden`` (what ``meshgen <command>`` prints for it), the model's JSON
 Schema ``schemas/meshgen-model.schema.json``, ``docs/model.md`` from that schema, and
 ``docs/cli.md`` from the command's help.
 """
@@ -38,19 +38,24 @@ def example_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
         yield model.parent / "istio.yaml", render
 
 
-def case_report(case: str) -> str:
-    """Exit code, stdout and stderr of ``meshgen render`` on a case, run from the root."""
+def case_report(command: str, case: str) -> str:
+    """Exit code, stdout and stderr of ``meshgen COMMAND CASE``, run from the root."""
     from meshgen.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    code = main(["render", case], stdout=out, stderr=err)
+    code = main([command, case], stdout=out, stderr=err)
     return f"exit: {code}\n--- stdout\n{out.getvalue()}--- stderr\n{err.getvalue()}"
 
 
 def case_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
-    for case in sorted(ROOT.glob("tests/cases/*.yaml")):
-        name = case.relative_to(ROOT).as_posix()
-        yield case.with_suffix(".golden"), lambda name=name: case_report(name)  # type: ignore[misc]
+    for command in ("render", "validate"):
+        for case in sorted(ROOT.glob(f"tests/cases/{command}/*.yaml")):
+            name = case.relative_to(ROOT).as_posix()
+
+            def report(command: str = command, name: str = name) -> str:
+                return case_report(command, name)
+
+            yield case.with_suffix(".golden"), report
 
 
 def model_schema() -> str:

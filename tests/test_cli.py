@@ -148,7 +148,7 @@ def test_python_dash_m_meshgen(tmp_path: Path) -> None:
 
 
 def test_output_does_not_depend_on_the_hash_seed() -> None:
-    model = ROOT / "tests" / "cases" / "cross-namespace.yaml"
+    model = ROOT / "tests" / "cases" / "render" / "cross-namespace.yaml"
     outputs = {
         subprocess.run(
             [sys.executable, "-m", "meshgen", "render", str(model)],

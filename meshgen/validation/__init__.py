@@ -1,0 +1,1 @@
+"""Istio manifests checked offline: schemas, served versions, positions."""

@@ -1,0 +1,330 @@
+"""Validate Istio manifests (and meshgen models) file by file, collecting every finding."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meshgen import yamlio
+from meshgen.errors import InputError
+from meshgen.findings import Finding, Resource, format_path
+from meshgen.validation.schemaset import SchemaSet, bundled
+from meshgen.validation.structural import prune_nulls
+
+MODEL_KEYS = frozenset({"services", "gateways", "preset", "defaults"})
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    file: str
+    api_version: str
+    kind: str
+
+
+@dataclass
+class Report:
+    """What one validation run found, and what it checked and passed over."""
+
+    findings: list[Finding] = field(default_factory=list)
+    checked: list[Resource] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+
+# -- messages ----------------------------------------------------------------------------
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string '{value}'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "null"
+
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+}
+
+
+def _expected(types: Any) -> str:
+    names = [_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types)]
+    return " or ".join(names)
+
+
+def _branch_fields(branches: Iterable[Any]) -> list[str]:
+    names: list[str] = []
+    for branch in branches:
+        for name in branch.get("required", []) if isinstance(branch, dict) else []:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str, bool]]:
+    """(code, path, message, at_key) for one jsonschema error."""
+    path = tuple(error.absolute_path)
+    where = format_path(path)
+    prefix = f"{where}: " if where else ""
+    kind, instance, schema = error.validator, error.instance, error.schema
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = list(schema.get("properties", {}))
+        for key in instance:
+            if key not in known:
+                matches = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"; did you mean '{matches[0]}'?" if matches else ""
+                yield "MG100", (*path, key), f"{prefix}unknown field '{key}'{hint}", True
+    elif kind == "type":
+        yield (
+            "MG101",
+            path,
+            f"{prefix}expected {_expected(error.validator_value)}, got {_describe(instance)}",
+            False,
+        )
+    elif kind == "enum":
+        choices = [str(c) for c in error.validator_value]
+        matches = difflib.get_close_matches(str(instance), choices, n=1)
+        hint = f"; did you mean '{matches[0]}'?" if matches else ""
+        yield (
+            "MG102",
+            path,
+            f"{prefix}{_describe(instance)} is not one of {', '.join(choices)}{hint}",
+            False,
+        )
+    elif kind == "required":
+        missing = [
+            n for n in error.validator_value if isinstance(instance, dict) and n not in instance
+        ]
+        for name in missing:
+            yield "MG103", path, f"{prefix}missing required field '{name}'", False
+    elif kind in ("oneOf", "anyOf") and not _branch_fields(error.validator_value):
+        from jsonschema.exceptions import best_match
+
+        cause = best_match(error.context) if error.context else None
+        if cause is not None:
+            yield from _schema_issues(cause)
+        else:
+            yield "MG102", path, f"{prefix}{error.message}", False
+    elif kind == "oneOf":
+        names = _branch_fields(error.validator_value)
+        given = [n for n in names if isinstance(instance, dict) and n in instance]
+        text = f"set at most one of {', '.join(names)}" + (
+            f", not {' and '.join(given)}" if given else ""
+        )
+        yield "MG102", path, f"{prefix}{text}", False
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "more than",
+            "exclusiveMaximum": "less than",
+        }[kind]
+        yield (
+            "MG102",
+            path,
+            f"{prefix}must be {bound} {error.validator_value}, got {instance}",
+            False,
+        )
+    else:
+        yield "MG102", path, f"{prefix}{error.message}", False
+
+
+# -- documents ---------------------------------------------------------------------------
+
+
+def _resource(document: dict[str, Any]) -> Resource:
+    metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    return Resource(
+        str(document.get("kind")),
+        namespace if isinstance(namespace, str) else None,
+        name if isinstance(name, str) else None,
+    )
+
+
+class _FileContext:
+    """One file being validated: its name, text and lazily parsed positions."""
+
+    def __init__(self, filename: str, text: str) -> None:
+        self.filename = filename
+        self.positions = yamlio.PositionIndex(text)
+
+    def finding(
+        self,
+        code: str,
+        message: str,
+        path: Sequence[str | int] = (),
+        *,
+        document: int = 0,
+        key: bool = False,
+        resource: Resource | None = None,
+    ) -> Finding:
+        where = self.positions.locate(path, key=key, document=document)
+        return Finding(
+            code,
+            message,
+            self.filename,
+            where.line,
+            where.column,
+            format_path(tuple(path)),
+            resource=resource,
+        )
+
+
+def _validate_document(
+    context: _FileContext, index: int, document: Any, schemas: SchemaSet, report: Report
+) -> None:
+    if not isinstance(document, dict):
+        report.findings.append(
+            context.finding(
+                "MG105",
+                f"a manifest is a mapping; this document is {_describe(document)}",
+                document=index,
+            )
+        )
+        return
+    api_version, kind = document.get("apiVersion"), document.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        missing = [
+            k for k, v in (("apiVersion", api_version), ("kind", kind)) if not isinstance(v, str)
+        ]
+        report.findings.append(
+            context.finding(
+                "MG105",
+                f"not a Kubernetes resource: {' and '.join(missing)} "
+                f"{'must be strings' if len(missing) > 1 else 'must be a string'}",
+                document=index,
+            )
+        )
+        return
+    resource = _resource(document)
+    group = api_version.rpartition("/")[0]
+    validator = schemas.validator(api_version, kind)
+    if validator is None:
+        served = schemas.served_versions(group, kind)
+        if served:
+            report.findings.append(
+                context.finding(
+                    "MG104",
+                    f"{kind} is not served as {api_version}; use "
+                    + " or ".join(f"{group}/{v}" for v in served),
+                    ("apiVersion",),
+                    document=index,
+                    resource=resource,
+                )
+            )
+        else:
+            report.skipped.append(Skipped(context.filename, api_version, kind))
+        return
+    report.checked.append(resource)
+    for error in validator.iter_errors(prune_nulls(document)):
+        for code, path, message, at_key in _schema_issues(error):
+            report.findings.append(
+                context.finding(code, message, path, document=index, key=at_key, resource=resource)
+            )
+
+
+def _is_model(documents: list[Any]) -> bool:
+    first = documents[0] if documents else None
+    return (
+        len(documents) == 1
+        and isinstance(first, dict)
+        and "apiVersion" not in first
+        and "kind" not in first
+        and bool(MODEL_KEYS & set(first))
+    )
+
+
+def _validate_model(filename: str, text: str, schemas: SchemaSet, report: Report) -> None:
+    from meshgen.errors import ModelError
+    from meshgen.model.load import parse_model
+    from meshgen.rendering import render_loaded
+
+    try:
+        loaded = parse_model(text, filename)
+    except ModelError as e:
+        report.findings.extend(e.findings)
+        return
+    report.findings.extend(loaded.warnings)
+    rendered = render_loaded(loaded, source=filename)
+    output = Report()
+    context = _FileContext(f"{filename} (rendered)", rendered.text)
+    for index, document in enumerate(rendered.documents):
+        _validate_document(context, index, document, schemas, output)
+    report.checked.extend(output.checked)
+    report.findings.extend(output.findings)
+
+
+def validate_text(
+    text: str,
+    filename: str = "<input>",
+    schemas: SchemaSet | None = None,
+    report: Report | None = None,
+) -> Report:
+    """Validate one file's text: every document, or the model it holds."""
+    schemas = schemas or bundled()
+    report = report if report is not None else Report()
+    report.files += 1
+    found = len(report.findings)
+    documents, syntax = yamlio.load_all_partial(text, filename)
+    if syntax is not None:
+        report.findings.append(syntax)
+    if syntax is None and _is_model(documents):
+        _validate_model(filename, text, schemas, report)
+        return report
+    context = _FileContext(filename, text)
+    for index, document in enumerate(documents):
+        if document is not None:
+            _validate_document(context, index, document, schemas, report)
+    report.findings[found:] = sorted(report.findings[found:], key=lambda f: (f.line, f.column))
+    return report
+
+
+def expand_paths(paths: Iterable[str]) -> Iterator[str]:
+    """Files as given, and the YAML files below directories, in a stable order."""
+    for path in paths:
+        if path == "-" or not Path(path).is_dir():
+            yield path
+            continue
+        for found in sorted(Path(path).rglob("*")):
+            hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
+            if found.suffix in YAML_SUFFIXES and found.is_file() and not hidden:
+                yield str(found)
+
+
+def validate_paths(
+    paths: Iterable[str], schemas: SchemaSet | None = None, stdin_text: str | None = None
+) -> Report:
+    """Validate files and directories; ``-`` reads ``stdin_text``."""
+    report = Report()
+    for path in expand_paths(paths):
+        try:
+            text = stdin_text or "" if path == "-" else yamlio.read_text(path)
+        except InputError as e:
+            report.files += 1
+            report.findings.extend(
+                e.findings or [Finding("MG003", str(e).removeprefix(f"{path}: "), path)]
+            )
+            continue
+        validate_text(text, "<stdin>" if path == "-" else path, schemas, report)
+    return report
