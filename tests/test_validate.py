@@ -166,3 +166,17 @@ def test_render_refuses_to_write_invalid_output(tmp_path: Path) -> None:
     assert "(rendered):" in err and "unknown field 'bogus'" in err
     assert err.endswith("nothing written\n")
     assert not target.exists()
+
+
+def test_validating_a_manifest_imports_neither_pydantic_nor_jinja() -> None:
+    import subprocess
+    import sys
+
+    manifest = ROOT / "examples" / "catalog-v1-only" / "istio.yaml"
+    code = (
+        "import sys, io; from meshgen.cli import main; "
+        f"rc = main(['validate', {str(manifest)!r}], stdout=io.StringIO()); "
+        "print(rc, sorted(m for m in ('pydantic', 'jinja2') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "0 []", result.stderr
