@@ -26,7 +26,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("render", "validate", "schema")
+COMMANDS = ("render", "validate", "render-check", "schema")
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -105,6 +105,23 @@ def _parser() -> argparse.ArgumentParser:
         "--verbose",
         action="store_true",
         help="list the resources skipped for having no schema",
+    )
+
+    check = commands.add_parser(
+        "render-check",
+        help="fail when a rendered file differs from rendering its model",
+        description="Find rendered files (their first line names the model they came "
+        "from), render each model again, and fail when the file differs: generated YAML "
+        "never drifts from its source. Model paths are read relative to the current "
+        "directory.",
+        epilog=EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    check.add_argument(
+        "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)"
+    )
+    check.add_argument(
+        "--templates", metavar="DIR", help="the templates the files were rendered with"
     )
 
     schema = commands.add_parser(
@@ -200,6 +217,32 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     return EXIT_INVALID if failing else EXIT_OK
 
 
+def _render_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from meshgen.banner import source_of
+    from meshgen.validation.validate import expand_paths
+    from meshgen.yamlio import read_text
+
+    stale = checked = 0
+    for path in expand_paths(args.paths):
+        text = read_text(path)
+        source = source_of(text)
+        if source is None:
+            continue
+        from meshgen.model.load import parse_model
+        from meshgen.rendering import render_loaded
+
+        checked += 1
+        model = parse_model(read_text(source), source)
+        if render_loaded(model, args.templates, source).text != text:
+            stale += 1
+            print(
+                f"{path}: differs from rendering {source}; run: meshgen render {source} -o {path}",
+                file=stdout,
+            )
+    print(f"{checked - stale} of {checked} rendered files up to date", file=stderr)
+    return EXIT_INVALID if stale else EXIT_OK
+
+
 def _schema(args: argparse.Namespace, stdout: TextIO) -> int:
     from meshgen.schema import model_schema
 
@@ -230,6 +273,8 @@ def main(
             return _render(args, stdin, stdout, stderr)
         if args.command == "validate":
             return _validate(args, stdin, stdout, stderr)
+        if args.command == "render-check":
+            return _render_check(args, stdout, stderr)
         return _schema(args, stdout)
     except InputError as e:
         _report(e.findings, stderr)

@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 
 from meshgen import yamlio
+from meshgen.banner import banner
 from meshgen.errors import InputError, TemplateError
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
@@ -76,9 +77,7 @@ def render_loaded(
     docs = documents(model.plan)
     texts = [_template_text(d, templates) for d in docs]
     data = _read_back(texts, docs)
-    origin = f" from {source}" if source else ""
-    header = f"# Rendered by meshgen{origin}; edit the model, not this file.\n"
-    return Rendered(header + "---\n".join(texts), data, model)
+    return Rendered(banner(source) + "---\n".join(texts), data, model)
 
 
 def _loaded(model: Mesh | LoadedModel) -> LoadedModel:
