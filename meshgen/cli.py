@@ -26,7 +26,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("render", "validate", "render-check", "schema")
+COMMANDS = ("render", "validate", "render-check", "schema", "schemas")
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="fail (exit 1) on warnings as well as errors"
     )
     validate.add_argument(
+        "--crds",
+        metavar="FILE",
+        help="validate against the CRDs in FILE (an Istio release's crd-all.gen.yaml, "
+        "kubectl get crd -o yaml, or a bundle from 'meshgen schemas import'), CEL rules "
+        "included; kinds FILE does not define keep the bundled schemas",
+    )
+    validate.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -122,6 +129,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--templates", metavar="DIR", help="the templates the files were rendered with"
+    )
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="manage the schemas manifests are validated against",
+        description="Manage the schemas manifests are validated against.",
+        formatter_class=_FORMATTER,
+    )
+    schemas_commands = schemas.add_subparsers(
+        dest="schemas_command", metavar="ACTION", required=True
+    )
+    schemas_import = schemas_commands.add_parser(
+        "import",
+        help="store the schemas of a CRD file for validate --crds",
+        description="Read CustomResourceDefinitions (an Istio release's crd-all.gen.yaml, or "
+        "kubectl get crd -o yaml) and store every served version's schema, CEL rules "
+        "included, as one JSON file that 'meshgen validate --crds' reads quickly.",
+        formatter_class=_FORMATTER,
+    )
+    schemas_import.add_argument("crds", metavar="FILE", help="the CRD YAML")
+    schemas_import.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        default=".meshgen/schemas.json",
+        help="where to store them (default: .meshgen/schemas.json)",
     )
 
     schema = commands.add_parser(
@@ -189,7 +222,13 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     from meshgen.validation.validate import validate_paths
 
     stdin_text = _read_source("-", stdin)[0] if "-" in args.paths else None
-    result = validate_paths(args.paths, stdin_text=stdin_text)
+    schemas = None
+    if args.crds:
+        from meshgen.validation.crds import load_schema_file
+        from meshgen.validation.schemaset import bundled
+
+        schemas = bundled().overlaid(load_schema_file(args.crds))
+    result = validate_paths(args.paths, schemas=schemas, stdin_text=stdin_text)
     findings = result.findings
     if args.format == "json":
         stdout.write(report.to_json(findings))
@@ -243,6 +282,22 @@ def _render_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> i
     return EXIT_INVALID if stale else EXIT_OK
 
 
+def _schemas_import(args: argparse.Namespace, stderr: TextIO) -> int:
+    from pathlib import Path
+
+    from meshgen._output import write_atomic
+    from meshgen.validation.crds import bundle, schemas_from_crds
+    from meshgen.yamlio import read_text
+
+    text = read_text(args.crds)
+    schemas = schemas_from_crds(text, args.crds)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(args.output, bundle(schemas, Path(args.crds).name, text))
+    kinds = sorted({kind for _, kind in schemas})
+    print(f"stored {len(schemas)} schemas ({len(kinds)} kinds) in {args.output}", file=stderr)
+    return EXIT_OK
+
+
 def _schema(args: argparse.Namespace, stdout: TextIO) -> int:
     from meshgen.schema import model_schema
 
@@ -275,6 +330,8 @@ def main(
             return _validate(args, stdin, stdout, stderr)
         if args.command == "render-check":
             return _render_check(args, stdout, stderr)
+        if args.command == "schemas":
+            return _schemas_import(args, stderr)
         return _schema(args, stdout)
     except InputError as e:
         _report(e.findings, stderr)

@@ -52,6 +52,8 @@ CODES: dict[str, Code] = _registry(
     Code("MG103", Severity.ERROR, "missing required field"),
     Code("MG104", Severity.ERROR, "apiVersion not served for this kind"),
     Code("MG105", Severity.ERROR, "not a Kubernetes resource"),
+    Code("MG106", Severity.ERROR, "CEL validation rule violated"),
+    Code("MG107", Severity.INFO, "CEL validation rule not evaluated offline"),
 )
 
 

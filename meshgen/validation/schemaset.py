@@ -22,6 +22,7 @@ class SchemaSet:
     schemas: dict[tuple[str, str], dict[str, Any]]
     source: str
     _validators: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _with_rules: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def served_versions(self, group: str, kind: str) -> list[str]:
         return [
@@ -36,6 +37,25 @@ class SchemaSet:
     def schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
         return self.schemas.get((api_version, kind))
 
+    def overlaid(self, other: SchemaSet) -> SchemaSet:
+        """This set with ``other``'s schemas added, and preferred where both have one."""
+        return SchemaSet({**self.schemas, **other.schemas}, f"{other.source}, then {self.source}")
+
+    def rule_violations(self, api_version: str, kind: str, value: Any) -> list[Any]:
+        """Each CEL rule of the schema that ``value`` breaks (see cel.Violation)."""
+        structural = self.schemas.get((api_version, kind))
+        if structural is None or not self._has_rules(api_version, kind):
+            return []
+        from meshgen.validation.cel import violations
+
+        return list(violations(structural, value))
+
+    def _has_rules(self, api_version: str, kind: str) -> bool:
+        key = (api_version, kind)
+        if key not in self._with_rules:
+            self._with_rules[key] = "x-kubernetes-validations" in json.dumps(self.schemas[key])
+        return self._with_rules[key]
+
     def validator(self, api_version: str, kind: str) -> Any:
         """A compiled JSON Schema validator, or None for a kind or version not served."""
         key = (api_version, kind)
@@ -45,8 +65,38 @@ class SchemaSet:
                 return None
             from jsonschema import Draft202012Validator
 
-            self._validators[key] = Draft202012Validator(to_json_schema(structural))
+            complete = _with_implicit_fields(structural, api_version, kind)
+            self._validators[key] = Draft202012Validator(to_json_schema(complete))
         return self._validators[key]
+
+
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+def _with_implicit_fields(schema: dict[str, Any], api_version: str, kind: str) -> dict[str, Any]:
+    """The schema with the fields every Kubernetes object has, which CRDs leave implicit:
+    apiVersion, kind, and metadata (checked as ObjectMeta)."""
+    properties = schema.get("properties") or {}
+    if {"apiVersion", "kind", "metadata"} <= set(properties):
+        return schema
+    defs = _object_meta_defs()
+    implicit = {
+        "apiVersion": {"type": "string", "enum": [api_version]},
+        "kind": {"type": "string", "enum": [kind]},
+        "metadata": {"$ref": f"#/$defs/{_OBJECT_META}"},
+    }
+    return {
+        **schema,
+        "properties": {**implicit, **properties},
+        "$defs": {**defs, **(schema.get("$defs") or {})},
+    }
+
+
+@lru_cache(maxsize=1)
+def _object_meta_defs() -> dict[str, Any]:
+    """ObjectMeta and what it refers to, as bundled with the Istio schemas."""
+    defs: dict[str, Any] = bundled().schemas[(f"{ISTIO_GROUP}/v1", "Gateway")]["$defs"]
+    return defs
 
 
 @lru_cache(maxsize=1)

@@ -237,11 +237,19 @@ def _validate_document(
             report.skipped.append(Skipped(context.filename, api_version, kind))
         return
     report.checked.append(resource)
-    for error in validator.iter_errors(prune_nulls(document)):
+    pruned = prune_nulls(document)
+    for error in validator.iter_errors(pruned):
         for code, path, message, at_key in _schema_issues(error):
             report.findings.append(
                 context.finding(code, message, path, document=index, key=at_key, resource=resource)
             )
+    for violation in schemas.rule_violations(api_version, kind, pruned):
+        where = format_path(violation.path)
+        message = f"{where}: {violation.message}" if where else violation.message
+        code = "MG106" if violation.evaluated else "MG107"
+        report.findings.append(
+            context.finding(code, message, violation.path, document=index, resource=resource)
+        )
 
 
 def _is_model(documents: list[Any]) -> bool:

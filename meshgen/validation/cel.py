@@ -1,0 +1,145 @@
+"""The CEL rules of a structural schema (``x-kubernetes-validations``), evaluated on a value.
+
+CEL itself comes from cel-python; the extension functions Kubernetes adds to it (string
+and list helpers) are supplied here. Rules are compiled once per process. Transition
+rules (those using ``oldSelf``) need the object as it was before an update, which an
+offline check does not have: they are skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    path: Path
+    rule: str
+    message: str
+    evaluated: bool  # False: the rule could not be evaluated offline (see message)
+
+
+def _strings() -> dict[str, Callable[..., Any]]:
+    from celpy import celtypes
+
+    def text(value: Any) -> str:
+        return str(value)
+
+    def substring(value: Any, start: Any, end: Any = None) -> Any:
+        s = text(value)
+        stop = len(s) if end is None else int(end)
+        if not 0 <= int(start) <= stop <= len(s):
+            raise ValueError(f"substring({start}, {end}) out of range for {len(s)} characters")
+        return celtypes.StringType(s[int(start) : stop])
+
+    def char_at(value: Any, index: Any) -> Any:
+        s = text(value)
+        return celtypes.StringType(s[int(index)] if int(index) < len(s) else "")
+
+    def index_of(value: Any, needle: Any, start: Any = 0) -> Any:
+        if isinstance(value, list):
+            return celtypes.IntType(value.index(needle) if needle in value else -1)
+        return celtypes.IntType(text(value).find(text(needle), int(start)))
+
+    def last_index_of(value: Any, needle: Any) -> Any:
+        if isinstance(value, list):
+            return celtypes.IntType(
+                len(value) - 1 - value[::-1].index(needle) if needle in value else -1
+            )
+        return celtypes.IntType(text(value).rfind(text(needle)))
+
+    def split(value: Any, separator: Any, limit: Any = -1) -> Any:
+        parts = text(value).split(text(separator), int(limit) - 1 if int(limit) > 0 else -1)
+        return celtypes.ListType([celtypes.StringType(p) for p in parts])
+
+    def join(value: Any, separator: Any = "") -> Any:
+        return celtypes.StringType(text(separator).join(text(v) for v in value))
+
+    def is_sorted(value: Any) -> Any:
+        return celtypes.BoolType(all(a <= b for a, b in itertools.pairwise(value)))
+
+    def find(value: Any, pattern: Any) -> Any:
+        import re
+
+        match = re.search(text(pattern), text(value))
+        return celtypes.StringType(match.group(0) if match else "")
+
+    def find_all(value: Any, pattern: Any, limit: Any = -1) -> Any:
+        import re
+
+        found = [celtypes.StringType(m.group(0)) for m in re.finditer(text(pattern), text(value))]
+        return celtypes.ListType(found if int(limit) < 0 else found[: int(limit)])
+
+    return {
+        "substring": substring,
+        "charAt": char_at,
+        "indexOf": index_of,
+        "lastIndexOf": last_index_of,
+        "lowerAscii": lambda v: celtypes.StringType(text(v).lower()),
+        "upperAscii": lambda v: celtypes.StringType(text(v).upper()),
+        "replace": lambda v, a, b, n=-1: celtypes.StringType(
+            text(v).replace(text(a), text(b), int(n))
+        ),
+        "split": split,
+        "join": join,
+        "trim": lambda v: celtypes.StringType(text(v).strip()),
+        "isSorted": is_sorted,
+        "sum": lambda v: sum(v[1:], v[0]) if len(v) else celtypes.IntType(0),
+        "min": lambda v: min(v),
+        "max": lambda v: max(v),
+        "find": find,
+        "findAll": find_all,
+    }
+
+
+@cache
+def _program(rule: str) -> Any:
+    import celpy
+
+    environment = celpy.Environment()
+    return environment.program(environment.compile(rule), functions=_strings())
+
+
+def _outcome(rule: str, value: Any) -> bool | str:
+    """True when the rule holds, False when it does not, or why it could not be evaluated."""
+    from celpy.adapter import json_to_cel
+
+    try:
+        result = _program(rule).evaluate({"self": json_to_cel(value)})
+    except Exception as e:
+        result = e
+    if isinstance(result, Exception):
+        if "undeclared reference" in repr(result.args):
+            return "uses a CEL function meshgen cannot evaluate offline"
+        return False  # an error caused by the value, like duration('soon'), fails the rule
+    return bool(result)
+
+
+def violations(schema: Any, value: Any, path: Path = ()) -> Iterator[Violation]:
+    """Every CEL rule ``value`` breaks (or that cannot be evaluated), depth first."""
+    if not isinstance(schema, dict) or value is None:
+        return
+    for validation in schema.get("x-kubernetes-validations") or []:
+        rule = validation.get("rule", "")
+        if "oldSelf" in rule:
+            continue
+        outcome = _outcome(rule, value)
+        if outcome is False:
+            yield Violation(path, rule, validation.get("message") or f"failed rule: {rule}", True)
+        elif isinstance(outcome, str):
+            yield Violation(path, rule, f"rule not checked: {outcome}: {rule}", False)
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            child = properties.get(key, extra if isinstance(extra, dict) else None)
+            yield from violations(child, item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from violations(schema.get("items"), item, (*path, index))
