@@ -13,12 +13,16 @@ import gc
 import json
 import sys
 import traceback
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from meshgen import __version__
 from meshgen.errors import InputError, MeshgenError
 from meshgen.findings import Finding
+
+if TYPE_CHECKING:
+    from meshgen.config import Settings
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -89,7 +93,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=_FORMATTER,
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="files, directories, or -")
+    validate.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files, directories, or - (default: the settings' include, or the folder "
+        "holding the settings file, or .)",
+    )
     validate.add_argument(
         "--format",
         choices=("text", "json", "github", "sarif"),
@@ -98,7 +108,23 @@ def _parser() -> argparse.ArgumentParser:
         "github: workflow annotations; sarif: SARIF 2.1.0 for code scanning",
     )
     validate.add_argument(
-        "--strict", action="store_true", help="fail (exit 1) on warnings as well as errors"
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fail (exit 1) on warnings as well as errors",
+    )
+    validate.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="do not report findings with this code (repeatable)",
+    )
+    validate.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read settings from FILE instead of the nearest .meshgen.yaml or "
+        "pyproject.toml [tool.meshgen]",
     )
     validate.add_argument(
         "--crds",
@@ -221,15 +247,20 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     from meshgen import report
     from meshgen.validation.validate import validate_paths
 
-    stdin_text = _read_source("-", stdin)[0] if "-" in args.paths else None
+    settings = _settings(args)
+    paths = args.paths or [_relative(settings.root, p) for p in settings.include or ["."]]
+    stdin_text = _read_source("-", stdin)[0] if "-" in paths else None
+    crds = args.crds or (settings.crds and _relative(settings.root, settings.crds))
     schemas = None
-    if args.crds:
+    if crds:
         from meshgen.validation.crds import load_schema_file
         from meshgen.validation.schemaset import bundled
 
-        schemas = bundled().overlaid(load_schema_file(args.crds))
-    result = validate_paths(args.paths, schemas=schemas, stdin_text=stdin_text)
-    findings = result.findings
+        schemas = bundled().overlaid(load_schema_file(crds))
+    excluded = _exclusion(settings)
+    result = validate_paths(paths, schemas=schemas, stdin_text=stdin_text, exclude=excluded)
+    ignored = {*settings.ignore, *args.ignore}
+    findings = [f for f in result.findings if f.code not in ignored]
     if args.format == "json":
         stdout.write(report.to_json(findings))
     elif args.format == "github":
@@ -252,8 +283,41 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
                 f"{skipped.file}: skipped {skipped.api_version} {skipped.kind}: no schema",
                 file=stderr,
             )
-    failing = result.errors or (args.strict and findings)
+    strict = settings.strict if args.strict is None else args.strict
+    failing = any(f.is_error for f in findings) or (strict and findings)
     return EXIT_INVALID if failing else EXIT_OK
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from pathlib import Path
+
+    from meshgen import config
+
+    return config.load(Path(args.config)) if args.config else config.discover()
+
+
+def _relative(root: Path | None, path: str) -> str:
+    """A path from the settings file, as seen from the working directory."""
+    import os
+
+    if root is None or os.path.isabs(path) or path == "-":
+        return path
+    return os.path.relpath(root / path)
+
+
+def _exclusion(settings: Settings) -> Callable[[str], bool] | None:
+    if not settings.exclude:
+        return None
+    import fnmatch
+    import os
+
+    root = settings.root or Path.cwd()
+
+    def excluded(path: str) -> bool:
+        relative = Path(os.path.relpath(Path(path).resolve(), root.resolve())).as_posix()
+        return any(fnmatch.fnmatch(relative, pattern) for pattern in settings.exclude)
+
+    return excluded
 
 
 def _render_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -35,6 +35,7 @@ CODES: dict[str, Code] = _registry(
     Code("MG001", Severity.ERROR, "YAML syntax error"),
     Code("MG002", Severity.ERROR, "duplicate mapping key"),
     Code("MG003", Severity.ERROR, "unreadable or unusable file"),
+    Code("MG004", Severity.ERROR, "invalid meshgen settings"),
     Code("MG010", Severity.ERROR, "unknown field"),
     Code("MG011", Severity.ERROR, "invalid value"),
     Code("MG012", Severity.ERROR, "missing required field"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -321,11 +321,16 @@ def expand_paths(paths: Iterable[str]) -> Iterator[str]:
 
 
 def validate_paths(
-    paths: Iterable[str], schemas: SchemaSet | None = None, stdin_text: str | None = None
+    paths: Iterable[str],
+    schemas: SchemaSet | None = None,
+    stdin_text: str | None = None,
+    exclude: Callable[[str], bool] | None = None,
 ) -> Report:
-    """Validate files and directories; ``-`` reads ``stdin_text``."""
+    """Validate files and directories; ``-`` reads ``stdin_text``; ``exclude`` skips files."""
     report = Report()
     for path in expand_paths(paths):
+        if exclude is not None and path != "-" and exclude(path):
+            continue
         try:
             text = stdin_text or "" if path == "-" else yamlio.read_text(path)
         except InputError as e:
