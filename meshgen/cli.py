@@ -23,6 +23,7 @@ from meshgen.findings import Finding
 
 if TYPE_CHECKING:
     from meshgen.config import Settings
+    from meshgen.validation.schemaset import SchemaSet
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -82,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
         "--templates",
         metavar="DIR",
         help="a folder of templates that override the built-in ones by file name",
+    )
+    render.add_argument(
+        "--crds",
+        metavar="FILE",
+        help="check the output against these CRDs (see validate --crds) instead of the "
+        "bundled Istio 1.18 schemas, for fields newer Istio releases added",
     )
 
     validate = commands.add_parser(
@@ -229,11 +236,17 @@ def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     text, source = _read_source(args.model, stdin)
     model = parse_model(text, source)
     rendered = render_loaded(model, args.templates, source)
-    problems = validate_text(rendered.text, f"{source} (rendered)").findings
+    problems = validate_text(rendered.text, f"{source} (rendered)", _schemas(args.crds)).findings
     _report([*model.warnings, *problems], stderr)
     if any(p.is_error for p in problems):
         from meshgen.report import summary
 
+        if not args.crds and any(p.code == "MG100" for p in problems):
+            print(
+                "meshgen: the bundled schemas are Istio 1.18's; for fields newer releases "
+                "added, pass your Istio's CRDs with --crds",
+                file=stderr,
+            )
         print(
             f"meshgen: the rendered manifests are invalid: {summary(problems)}; nothing written",
             file=stderr,
@@ -251,12 +264,7 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     paths = args.paths or [_relative(settings.root, p) for p in settings.include or ["."]]
     stdin_text = _read_source("-", stdin)[0] if "-" in paths else None
     crds = args.crds or (settings.crds and _relative(settings.root, settings.crds))
-    schemas = None
-    if crds:
-        from meshgen.validation.crds import load_schema_file
-        from meshgen.validation.schemaset import bundled
-
-        schemas = bundled().overlaid(load_schema_file(crds))
+    schemas = _schemas(crds)
     excluded = _exclusion(settings)
     result = validate_paths(paths, schemas=schemas, stdin_text=stdin_text, exclude=excluded)
     ignored = {*settings.ignore, *args.ignore}
@@ -286,6 +294,16 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     strict = settings.strict if args.strict is None else args.strict
     failing = any(f.is_error for f in findings) or (strict and findings)
     return EXIT_INVALID if failing else EXIT_OK
+
+
+def _schemas(crds: str | None) -> SchemaSet | None:
+    """The bundled schemas, overlaid with those of a CRD file when one is given."""
+    if not crds:
+        return None
+    from meshgen.validation.crds import load_schema_file
+    from meshgen.validation.schemaset import bundled
+
+    return bundled().overlaid(load_schema_file(crds))
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -188,3 +188,16 @@ def test_a_file_without_crds_is_an_input_error(tmp_path: Path) -> None:
     code, out, err = run("validate", "--crds", str(empty), str(empty))
     assert (code, out) == (1, "")
     assert err == f"meshgen: {empty}: holds no CustomResourceDefinition with a schema\n"
+
+
+def test_render_checks_newer_fields_against_the_given_crds(crds: Path, tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        "services:\n  reviews:\n    routes:\n      - retries: {attempts: 3, backoff: 25ms}\n"
+    )
+    code, out, err = run("render", str(model))
+    assert (code, out) == (1, "")
+    assert "unknown field 'backoff'" in err and "pass your Istio's CRDs with --crds" in err
+    code, out, err = run("render", str(model), "--crds", str(crds))
+    assert (code, err) == (0, "")
+    assert "backoff: 25ms" in out
