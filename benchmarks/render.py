@@ -12,29 +12,18 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml
 from meshes import model_text
+from timing import median_seconds
 
 from meshgen.cli import GC_THRESHOLDS
 from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,33 +19,22 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml
 from meshes import model_text
+from timing import median_seconds
 
 from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
 from meshgen.validation.schemaset import bundled
 from meshgen.validation.structural import to_json_schema
 from meshgen.yamlio import emit
-
-
-def median_seconds(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def corpus(folder: Path, services: int) -> dict[str, list[str]]:

@@ -7,7 +7,6 @@ file's folder. Command-line flags override it.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import sys
@@ -17,7 +16,7 @@ from typing import Any
 
 from meshgen import yamlio
 from meshgen.errors import InputError
-from meshgen.findings import Finding
+from meshgen.findings import Finding, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -114,8 +113,7 @@ def load(path: Path) -> Settings:
     table, place = found
     for key, value in table.items():
         if key not in SETTINGS:
-            close = difflib.get_close_matches(str(key), SETTINGS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known: {', '.join(SETTINGS)}"
+            hint = did_you_mean(str(key), SETTINGS) or f"; known: {', '.join(SETTINGS)}"
             raise _problem(f"unknown setting '{key}'{hint}", path, *place(key))
         kind, what = SETTINGS[key]
         ok = _fits(value, kind)

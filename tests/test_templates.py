@@ -78,7 +78,7 @@ def test_a_template_must_render_one_mapping(tmp_path: Path) -> None:
 
 def test_a_file_that_overrides_nothing_is_refused(tmp_path: Path) -> None:
     folder = _override(tmp_path, "x: 1\n", name="virtualservices.yaml.j2")
-    with pytest.raises(MeshgenError, match=r"did you mean virtualservice\.yaml\.j2"):
+    with pytest.raises(MeshgenError, match=r"did you mean 'virtualservice\.yaml\.j2'"):
         meshgen.render(meshgen.load_model(MODEL), templates=folder)
 
 

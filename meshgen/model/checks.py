@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from meshgen.findings import did_you_mean
 from meshgen.model.plan import MeshPlan, Path, ServicePlan
 from meshgen.model.routes import Destination, RouteDestination
 
@@ -18,11 +18,6 @@ class ModelIssue:
     path: Path
     message: str
     at_key: bool = False
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
 def _quoted(names: Iterable[str]) -> str:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from meshgen import yamlio
 from meshgen.errors import InputError, ModelError
-from meshgen.findings import Finding, format_path
-from meshgen.model.checks import ModelIssue, check, did_you_mean
+from meshgen.findings import Finding, describe, did_you_mean, format_path
+from meshgen.model.checks import ModelIssue, check
 from meshgen.model.mesh import Mesh
 from meshgen.model.plan import MeshPlan, resolve
 
@@ -72,20 +72,6 @@ def _fields_at(loc: Sequence[str | int]) -> list[str]:
     return []
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if value is None:
-        return "nothing (null)"
-    return f"'{value}'"
-
-
 _BOUNDS = {
     "less_than_equal": "at most",
     "greater_than_equal": "at least",
@@ -111,26 +97,24 @@ def _issue(error: Any) -> ModelIssue:
     if kind == "string_type" and isinstance(value, (int, float, bool)):
         text = str(value).lower() if isinstance(value, bool) else str(value)
         return ModelIssue(
-            "MG011", loc, f'{prefix}expected a string, got {_describe(value)}; quote it: "{text}"'
+            "MG011", loc, f'{prefix}expected a string, got {describe(value)}; quote it: "{text}"'
         )
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
         hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
-        return ModelIssue(
-            "MG011", loc, f"{prefix}{_describe(value)} is not one of {expected}{hint}"
-        )
+        return ModelIssue("MG011", loc, f"{prefix}{describe(value)} is not one of {expected}{hint}")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return ModelIssue("MG011", loc, f"{prefix}expected a mapping, got {_describe(value)}")
+        return ModelIssue("MG011", loc, f"{prefix}expected a mapping, got {describe(value)}")
     if kind == "list_type":
-        return ModelIssue("MG011", loc, f"{prefix}expected a list, got {_describe(value)}")
+        return ModelIssue("MG011", loc, f"{prefix}expected a list, got {describe(value)}")
     bound = _BOUNDS.get(kind)
     if bound is not None:
         limit = next(iter(error.get("ctx", {}).values()), "?")
         return ModelIssue("MG011", loc, f"{prefix}must be {bound} {limit}, got {value}")
     message = error["msg"].removeprefix("Value error, ")
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        message = f"{message[0].lower()}{message[1:]}, got {_describe(value)}"
+        message = f"{message[0].lower()}{message[1:]}, got {describe(value)}"
     return ModelIssue("MG011", loc, f"{prefix}{message}")
 
 
@@ -156,7 +140,7 @@ def _document(text: str, filename: str) -> dict[str, Any]:
     data = yamlio.load_one(text, filename)
     if isinstance(data, dict):
         return data
-    what = "empty" if data is None else f"{_describe(data)}, not a mapping"
+    what = "empty" if data is None else f"{describe(data)}, not a mapping"
     finding = Finding(
         "MG003",
         f"a model file is a mapping with services (and optionally gateways, defaults, "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import jinja2
 from meshgen import yamlio
 from meshgen._resources import data_dir
 from meshgen.errors import MeshgenError
+from meshgen.findings import did_you_mean
 from meshgen.rendering.build import TEMPLATES
 
 
@@ -47,8 +47,7 @@ def _check_override_folder(folder: Path) -> None:
         raise MeshgenError(f"{folder}: no such templates folder")
     for path in sorted(folder.glob("*.j2")):
         if path.name not in TEMPLATES:
-            close = difflib.get_close_matches(path.name, TEMPLATES, n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
+            hint = did_you_mean(path.name, TEMPLATES)
             raise MeshgenError(
                 f"{path}: overrides no built-in template (they are {', '.join(TEMPLATES)}){hint}"
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 from meshgen import yamlio
 from meshgen.errors import InputError
-from meshgen.findings import Finding, Resource, format_path
+from meshgen.findings import Finding, Resource, describe, did_you_mean, format_path
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
@@ -40,20 +39,6 @@ class Report:
 
 
 # -- messages ----------------------------------------------------------------------------
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the string '{value}'"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "null"
 
 
 _TYPE_NAMES = {
@@ -90,24 +75,22 @@ def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str
         known = list(schema.get("properties", {}))
         for key in instance:
             if key not in known:
-                matches = difflib.get_close_matches(str(key), known, n=1)
-                hint = f"; did you mean '{matches[0]}'?" if matches else ""
+                hint = did_you_mean(str(key), known)
                 yield "MG100", (*path, key), f"{prefix}unknown field '{key}'{hint}", True
     elif kind == "type":
         yield (
             "MG101",
             path,
-            f"{prefix}expected {_expected(error.validator_value)}, got {_describe(instance)}",
+            f"{prefix}expected {_expected(error.validator_value)}, got {describe(instance)}",
             False,
         )
     elif kind == "enum":
         choices = [str(c) for c in error.validator_value]
-        matches = difflib.get_close_matches(str(instance), choices, n=1)
-        hint = f"; did you mean '{matches[0]}'?" if matches else ""
+        hint = did_you_mean(str(instance), choices)
         yield (
             "MG102",
             path,
-            f"{prefix}{_describe(instance)} is not one of {', '.join(choices)}{hint}",
+            f"{prefix}{describe(instance)} is not one of {', '.join(choices)}{hint}",
             False,
         )
     elif kind == "required":
@@ -198,7 +181,7 @@ def _validate_document(
         report.findings.append(
             context.finding(
                 "MG105",
-                f"a manifest is a mapping; this document is {_describe(document)}",
+                f"a manifest is a mapping; this document is {describe(document)}",
                 document=index,
             )
         )
