@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from meshgen import __version__
 from meshgen.errors import InputError, MeshgenError
@@ -31,7 +31,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("render", "validate", "render-check", "schema", "schemas")
+COMMANDS = ("render", "validate", "explain", "render-check", "schema", "schemas")
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -146,6 +146,41 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list the resources skipped for having no schema",
     )
+
+    explain = commands.add_parser(
+        "explain",
+        help="show what a request will hit, from the YAML alone",
+        description="Show which VirtualService rule a request meets, where it goes, and which "
+        "DestinationRule policy applies, with Istio's semantics, from Istio manifests or "
+        "meshgen models (rendered first).",
+        epilog=EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    explain.add_argument("paths", nargs="+", metavar="PATH", help="manifests, models, folders")
+    explain.add_argument("--host", required=True, help="the request's host (Host header)")
+    explain.add_argument("--port", type=int, help="the request's port")
+    explain.add_argument("--method", default="GET", help="the HTTP method (default: GET)")
+    explain.add_argument("--path", default="/", help="the path, with ?query if any (default: /)")
+    explain.add_argument("--scheme", default="http", help="http or https (default: http)")
+    explain.add_argument(
+        "--header", action="append", default=[], metavar="K=V", help="a request header (repeatable)"
+    )
+    explain.add_argument(
+        "--query", action="append", default=[], metavar="K=V", help="a query parameter (repeatable)"
+    )
+    explain.add_argument(
+        "--source-labels", default="", metavar="K=V,...", help="labels of the sending pod"
+    )
+    explain.add_argument(
+        "--source-namespace", default="default", metavar="NS", help="the sender's namespace"
+    )
+    explain.add_argument(
+        "--gateway",
+        default="mesh",
+        metavar="NAME",
+        help="the gateway the request enters through, or mesh (a sidecar; the default)",
+    )
+    explain.add_argument("--format", choices=("text", "json"), default="text")
 
     check = commands.add_parser(
         "render-check",
@@ -338,6 +373,66 @@ def _exclusion(settings: Settings) -> Callable[[str], bool] | None:
     return excluded
 
 
+def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise MeshgenError(f"{what} '{item}' is not KEY=VALUE")
+        pairs[key] = value
+    return pairs
+
+
+def _explain(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from meshgen import report
+    from meshgen.explanation import Request, explain
+    from meshgen.validation.validate import expand_paths
+    from meshgen.yamlio import load_all
+
+    resources: list[Any] = []
+    for path in expand_paths(args.paths):
+        text, name = _read_source(path, stdin)
+        documents = [d for d in load_all(text, name) if d is not None]
+        if len(documents) == 1 and _looks_like_model(documents[0]):
+            from meshgen.model.load import parse_model
+            from meshgen.rendering import render_loaded
+
+            documents = render_loaded(parse_model(text, name)).documents
+        resources.extend(documents)
+    path, _, query = args.path.partition("?")
+    request = Request(
+        host=args.host,
+        port=args.port,
+        method=args.method.upper(),
+        path=path or "/",
+        scheme=args.scheme,
+        headers=_pairs(args.header, "header"),
+        query={
+            **_pairs([q for q in query.split("&") if q], "query parameter"),
+            **_pairs(args.query, "query parameter"),
+        },
+        source_labels=_pairs([s for s in args.source_labels.split(",") if s], "source label"),
+        source_namespace=args.source_namespace,
+        gateway=args.gateway,
+    )
+    explanation = explain(resources, request)
+    text = (
+        report.explanation_json(explanation)
+        if args.format == "json"
+        else report.format_explanation(explanation)
+    )
+    stdout.write(text)
+    return EXIT_OK
+
+
+def _looks_like_model(document: Any) -> bool:
+    from meshgen.validation.validate import MODEL_KEYS
+
+    return (
+        isinstance(document, dict) and "kind" not in document and bool(MODEL_KEYS & set(document))
+    )
+
+
 def _render_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     from meshgen.banner import source_of
     from meshgen.validation.validate import expand_paths
@@ -410,6 +505,8 @@ def main(
             return _render(args, stdin, stdout, stderr)
         if args.command == "validate":
             return _validate(args, stdin, stdout, stderr)
+        if args.command == "explain":
+            return _explain(args, stdin, stdout)
         if args.command == "render-check":
             return _render_check(args, stdout, stderr)
         if args.command == "schemas":

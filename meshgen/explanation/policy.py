@@ -1,0 +1,69 @@
+"""Which DestinationRule applies to a destination, and the policy it takes effect with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meshgen.explanation.hosts import fqdn, matches, specificity, visible
+
+POLICY_FIELDS = ("loadBalancer", "connectionPool", "outlierDetection", "tls")
+
+
+def destination_rule(
+    rules: list[dict[str, Any]], host: str, client_namespace: str, root_namespace: str
+) -> dict[str, Any] | None:
+    """The DestinationRule for ``host`` as seen from ``client_namespace``.
+
+    Istio looks in the client's namespace first, then in the namespace of the service,
+    then in the root namespace; within one, an exact host beats a wildcard.
+    """
+    service_namespace = host.split(".")[1] if host.endswith(".svc.cluster.local") else None
+    for namespace in (client_namespace, service_namespace, root_namespace):
+        candidates = [
+            rule
+            for rule in rules
+            if _namespace(rule) == namespace
+            and visible(rule.get("spec", {}).get("exportTo"), namespace or "", client_namespace)
+            and matches(_host(rule), host)
+        ]
+        if candidates:
+            return min(candidates, key=lambda rule: specificity(_host(rule)))
+    return None
+
+
+def _namespace(resource: dict[str, Any]) -> str:
+    return str((resource.get("metadata") or {}).get("namespace") or "default")
+
+
+def _host(rule: dict[str, Any]) -> str:
+    return fqdn(str(rule.get("spec", {}).get("host", "")), _namespace(rule))
+
+
+def subset_of(rule: dict[str, Any] | None, name: str | None) -> dict[str, Any] | None:
+    if rule is None or name is None:
+        return None
+    for subset in rule.get("spec", {}).get("subsets") or []:
+        if subset.get("name") == name:
+            return dict(subset)
+    return None
+
+
+def effective_policy(
+    rule: dict[str, Any] | None, subset: dict[str, Any] | None, port: int | None
+) -> dict[str, Any]:
+    """The traffic policy in effect: the subset's settings over the rule's, field by
+    field, then the settings for the destination port over both."""
+    policy: dict[str, Any] = {}
+    layers = [
+        (rule or {}).get("spec", {}).get("trafficPolicy"),
+        (subset or {}).get("trafficPolicy"),
+    ]
+    for layer in layers:
+        if not layer:
+            continue
+        policy.update({k: layer[k] for k in POLICY_FIELDS if k in layer})
+        if port is not None:
+            for settings in layer.get("portLevelSettings") or []:
+                if (settings.get("port") or {}).get("number") == port:
+                    policy.update({k: settings[k] for k in POLICY_FIELDS if k in settings})
+    return policy
