@@ -229,11 +229,37 @@ def _rules(
     return out
 
 
+def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway: str) -> str | None:
+    """Why the gateway redirects the request to HTTPS before routing it, if it does."""
+    if gateway == "mesh" or request.scheme != "http":
+        return None
+    port = request.port or 80
+    for resource in gateways:
+        if _name(resource) != gateway:
+            continue
+        for server in (resource.get("spec") or {}).get("servers") or []:
+            number = (server.get("port") or {}).get("number")
+            hosts = [h.split("/", 1)[-1] for h in server.get("hosts") or []]
+            if number != port or not any(matches(h, request.host) for h in hosts):
+                continue
+            if (server.get("tls") or {}).get("httpsRedirect"):
+                return (
+                    f"gateway {gateway} redirects plain HTTP on port {port} to HTTPS (301) "
+                    "before any route: the request comes back as https"
+                )
+    return None
+
+
 def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
     """Where ``request`` goes, given the Istio ``resources`` of the mesh."""
     gateway = _request_gateway(request, _kind(resources, "Gateway"))
     host = _request_host(request)
     result = Explanation(request=request, host=host)
+    redirect = _gateway_redirect(request, _kind(resources, "Gateway"), gateway)
+    if redirect is not None:
+        result.redirect = {"scheme": "https", "redirectCode": 301}
+        result.notes.append(redirect)
+        return result
     chosen, notes = _pick_virtual_services(
         _kind(resources, "VirtualService"), host, gateway, request.source_namespace
     )
