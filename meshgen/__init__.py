@@ -25,6 +25,7 @@ __all__ = [
     "Delay",
     "Destination",
     "DirectResponse",
+    "Explanation",
     "Fault",
     "Finding",
     "Gateway",
@@ -41,6 +42,7 @@ __all__ = [
     "PortSelector",
     "PortTrafficPolicy",
     "Redirect",
+    "Request",
     "ResourceOverride",
     "Retries",
     "Rewrite",
@@ -58,6 +60,7 @@ __all__ = [
     "TrafficPolicy",
     "__version__",
     "check_model",
+    "explain",
     "load_model",
     "model_schema",
     "render",
@@ -111,6 +114,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Subset",
         "TrafficPolicy",
     ),
+    "meshgen.explanation": (
+        "Explanation",
+        "Request",
+        "explain",
+    ),
     "meshgen.model.load": (
         "check_model",
         "load_model",
@@ -129,6 +137,11 @@ if TYPE_CHECKING:
         MeshgenError,
         ModelError,
         TemplateError,
+    )
+    from meshgen.explanation import (
+        Explanation,
+        Request,
+        explain,
     )
     from meshgen.findings import (
         Finding,

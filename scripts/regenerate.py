@@ -15,6 +15,7 @@ import argparse
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -141,12 +142,40 @@ def model_page() -> str:
     return "\n".join(parts)
 
 
+def _output(argv: str) -> str:
+    from meshgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    main(argv.split(), stdout=out, stderr=err)
+    return (out.getvalue() + err.getvalue()).rstrip("\n")
+
+
+def filled(source: Path) -> Callable[[], str]:
+    """A page whose ``{{command: ARGS}}`` markers become ``meshgen ARGS`` and its output."""
+
+    def produce() -> str:
+        text = source.read_text(encoding="utf-8")
+        header = f"<!-- Generated from docs/src/{source.name} by scripts/regenerate.py -->\n"
+
+        text = re.sub(
+            r"(?<=\$ )\{\{command: (.+?)\}\}",
+            lambda m: f"meshgen {m.group(1)}\n" + _output(m.group(1)),
+            text,
+        )
+        text = re.sub(r"\{\{command: (.+?)\}\}", lambda m: _output(m.group(1)), text)
+        return header + text
+
+    return produce
+
+
 def targets() -> Iterator[tuple[Path, Callable[[], str]]]:
     yield from example_goldens()
     yield from case_goldens()
     yield ROOT / "schemas" / "meshgen-model.schema.json", model_schema
     yield ROOT / "docs" / "cli.md", cli_page
     yield ROOT / "docs" / "model.md", model_page
+    for source in sorted((ROOT / "docs" / "src").glob("*.md")):
+        yield ROOT / "docs" / source.name, filled(source)
 
 
 def main(argv: list[str] | None = None) -> int:
