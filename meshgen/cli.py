@@ -24,6 +24,7 @@ from meshgen.findings import Finding
 if TYPE_CHECKING:
     from meshgen.config import Settings
     from meshgen.validation.schemaset import SchemaSet
+    from meshgen.yamlio import Limits
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -49,6 +50,50 @@ exit codes:
   3    internal error: a bug in meshgen; rerun with --traceback and report it
   130  interrupted
 """
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("limits (no input may exhaust time or memory)")
+    group.add_argument(
+        "--max-file-size", type=_positive, metavar="MIB", help="the largest file read (default: 32)"
+    )
+    group.add_argument(
+        "--max-documents",
+        type=_positive,
+        metavar="N",
+        help="the most documents in one file (default: 10000)",
+    )
+    group.add_argument(
+        "--max-depth", type=_positive, metavar="N", help="the deepest nesting (default: 100)"
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return value
+
+
+def _limits(args: argparse.Namespace, settings: Settings | None = None) -> Limits:
+    """Limits from the flags, else the settings, else the defaults."""
+    from meshgen.yamlio import DEFAULT_LIMITS, Limits
+
+    def pick(name: str, default: int) -> int:
+        flag = getattr(args, name)
+        setting = getattr(settings, name) if settings is not None else None
+        return flag if flag is not None else setting if setting is not None else default
+
+    size = pick("max_file_size", 0)
+    return Limits(
+        max_file_bytes=size * 1024 * 1024 if size else DEFAULT_LIMITS.max_file_bytes,
+        max_documents=pick("max_documents", DEFAULT_LIMITS.max_documents),
+        max_depth=pick("max_depth", DEFAULT_LIMITS.max_depth),
+        max_nodes=DEFAULT_LIMITS.max_nodes,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder of templates that override the built-in ones by file name",
     )
+    _add_limits(render)
     render.add_argument(
         "--crds",
         metavar="FILE",
@@ -133,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read settings from FILE instead of the nearest .meshgen.yaml or "
         "pyproject.toml [tool.meshgen]",
     )
+    _add_limits(validate)
     validate.add_argument(
         "--crds",
         metavar="FILE",
@@ -252,15 +299,15 @@ def _emit(text: str, output: str | None, stdout: TextIO) -> None:
         write_atomic(output, text)
 
 
-def _read_source(name: str, stdin: TextIO) -> tuple[str, str]:
+def _read_source(name: str, stdin: TextIO, limits: Limits | None = None) -> tuple[str, str]:
+    from meshgen.yamlio import DEFAULT_LIMITS, check_size, decode, read_text
+
+    limits = limits or DEFAULT_LIMITS
     if name == "-":
-        from meshgen.yamlio import decode
-
         data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        check_size(len(data), "<stdin>", limits)
         return decode(data, "<stdin>"), "<stdin>"
-    from meshgen.yamlio import read_text
-
-    return read_text(name), name
+    return read_text(name, limits), name
 
 
 def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -268,8 +315,9 @@ def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     from meshgen.rendering import render_loaded
     from meshgen.validation.validate import validate_text
 
-    text, source = _read_source(args.model, stdin)
-    model = parse_model(text, source)
+    limits = _limits(args)
+    text, source = _read_source(args.model, stdin, limits)
+    model = parse_model(text, source, limits)
     rendered = render_loaded(model, args.templates, source)
     problems = validate_text(rendered.text, f"{source} (rendered)", _schemas(args.crds)).findings
     _report([*model.warnings, *problems], stderr)
@@ -301,7 +349,13 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     crds = args.crds or (settings.crds and _relative(settings.root, settings.crds))
     schemas = _schemas(crds)
     excluded = _exclusion(settings)
-    result = validate_paths(paths, schemas=schemas, stdin_text=stdin_text, exclude=excluded)
+    result = validate_paths(
+        paths,
+        schemas=schemas,
+        stdin_text=stdin_text,
+        exclude=excluded,
+        limits=_limits(args, settings),
+    )
     ignored = {*settings.ignore, *args.ignore}
     findings = [f for f in result.findings if f.code not in ignored]
     if args.format == "json":
@@ -519,7 +573,8 @@ def main(
         else:
             from meshgen.report import summary
 
-            print(f"meshgen: {summary(e.findings)}; nothing written", file=stderr)
+            written = "; nothing written" if args.command == "render" else ""
+            print(f"meshgen: {summary(e.findings)}{written}", file=stderr)
         return EXIT_INVALID
     except MeshgenError as e:
         print(f"meshgen: {e}", file=stderr)

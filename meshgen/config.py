@@ -33,6 +33,9 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "ignore": (list, "codes whose findings are not reported, like MG107"),
     "include": (list, "what to validate when no path is given (default: the config's folder)"),
     "exclude": (list, "glob patterns of files never validated; * also matches across folders"),
+    "max-file-size": (int, "the largest file read, in MiB (like --max-file-size)"),
+    "max-documents": (int, "the most documents one file may hold (like --max-documents)"),
+    "max-depth": (int, "the deepest nesting a document may have (like --max-depth)"),
 }
 
 
@@ -43,6 +46,9 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    max_file_size: int | None = None
+    max_documents: int | None = None
+    max_depth: int | None = None
     root: Path | None = None  # the folder of the file the settings came from
     source: str | None = None
 
@@ -101,6 +107,8 @@ def find(start: Path) -> Path | None:
 def _fits(value: Any, kind: type) -> bool:
     if kind is list:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and value > 0
     return isinstance(value, kind)  # bool is not a str, and True is not taken for a string
 
 
@@ -118,9 +126,14 @@ def load(path: Path) -> Settings:
         kind, what = SETTINGS[key]
         ok = _fits(value, kind)
         if not ok:
-            expected = {str: "a string", bool: "true or false", list: "a list of strings"}[kind]
+            expected = {
+                str: "a string",
+                bool: "true or false",
+                list: "a list of strings",
+                int: "a whole number above 0",
+            }[kind]
             raise _problem(f"setting '{key}' must be {expected} ({what})", path, *place(key))
-        setattr(settings, key, value)
+        setattr(settings, key.replace("-", "_"), value)
     return settings
 
 

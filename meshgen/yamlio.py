@@ -21,6 +21,23 @@ from meshgen.findings import Finding
 _local = threading.local()
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what meshgen reads, so no input can exhaust time or memory.
+
+    ``max_nodes`` counts values as if every alias were copied out, which is what a
+    "billion laughs" file relies on.
+    """
+
+    max_file_bytes: int = 32 * 1024 * 1024
+    max_documents: int = 10_000
+    max_depth: int = 100
+    max_nodes: int = 1_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
 def _yaml(typ: str) -> Any:
     from ruamel.yaml import YAML
 
@@ -64,10 +81,24 @@ def decode(data: bytes, filename: str) -> str:
         raise InputError(finding.message, [finding]) from e
 
 
-def read_text(path: str | Path) -> str:
+def check_size(size: int, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    if size > limits.max_file_bytes:
+        mib = limits.max_file_bytes / (1024 * 1024)
+        finding = Finding(
+            "MG003",
+            f"the file is {size / (1024 * 1024):.1f} MiB, over the {mib:g} MiB limit; "
+            "raise it with --max-file-size if the file is meant to be this large",
+            name,
+        )
+        raise InputError(finding.message, [finding])
+
+
+def read_text(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a YAML file as text; every way this can fail becomes an :class:`InputError`."""
     name = str(path)
     try:
+        if Path(path).is_file():
+            check_size(Path(path).stat().st_size, name, limits)
         data = Path(path).read_bytes()
     except FileNotFoundError as e:
         raise InputError(f"{name}: no such file") from e
@@ -117,33 +148,91 @@ def _syntax_finding(error: Exception, filename: str) -> Finding:
     return Finding("MG001", f"YAML syntax error: {problem}", filename, line, column)
 
 
-def load_all(text: str, filename: str = "<input>") -> list[Any]:
+def _shape_problem(document: Any, limits: Limits) -> str | None:
+    """Why a loaded document is too deep or expands too far, or None.
+
+    Aliases load as shared objects; counting each shared object once per reference
+    (memoised by identity) measures the expanded size without expanding anything.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(document, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if not isinstance(node, (dict, list)):
+            continue
+        if depth > limits.max_depth:
+            return f"it nests deeper than {limits.max_depth} levels"
+        children = list(node.values()) if isinstance(node, dict) else node
+        if done:
+            sizes[id(node)] = 1 + sum(
+                sizes.get(id(c), 1) if isinstance(c, (dict, list)) else 1 for c in children
+            )
+            if sizes[id(node)] > limits.max_nodes:
+                return (
+                    f"it expands to more than {limits.max_nodes:,} values "
+                    "(YAML aliases repeat what they point to)"
+                )
+        elif id(node) not in sizes:
+            stack.append((node, depth, True))
+            stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+    return None
+
+
+def _may_be_too_big(text: str, limits: Limits) -> bool:
+    """A cheap test: only text with anchors, or enough nesting, needs the full check."""
+    return (
+        "&" in text
+        or text.count("[") + text.count("{") > limits.max_depth
+        or f"\n{' ' * limits.max_depth}" in text
+    )
+
+
+def load_all(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """Every document of a YAML stream, as plain Python data, via the fast safe loader."""
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return list(_yaml("safe").load_all(text))
-    except YAMLError as e:
-        finding = _syntax_finding(e, filename)
-        raise InputError(finding.message, [finding]) from e
+    documents, problem = load_all_partial(text, filename, limits)
+    if problem is not None:
+        raise InputError(problem.message, [problem])
+    return documents
 
 
-def load_all_partial(text: str, filename: str = "<input>") -> tuple[list[Any], Finding | None]:
-    """The documents of a stream up to the first YAML error, and that error if any."""
+def load_all_partial(
+    text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[Any], Finding | None]:
+    """The documents of a stream up to the first problem, and that problem if any: a
+    YAML error, or a document over the limits (which is not returned)."""
     from ruamel.yaml.error import YAMLError
 
     documents: list[Any] = []
+    check_shape = _may_be_too_big(text, limits)
     try:
         for document in _yaml("safe").load_all(text):
+            if len(documents) == limits.max_documents:
+                return documents, Finding(
+                    "MG003",
+                    f"more than {limits.max_documents:,} documents; raise the limit with "
+                    "--max-documents if the file is meant to hold this many",
+                    filename,
+                )
+            problem = _shape_problem(document, limits) if check_shape else None
+            if problem is not None:
+                return documents, Finding(
+                    "MG003",
+                    f"document {len(documents) + 1} is refused: {problem}",
+                    filename,
+                )
             documents.append(document)
     except YAMLError as e:
         return documents, _syntax_finding(e, filename)
+    except RecursionError:
+        return documents, Finding(
+            "MG003", "refused: it nests deeper than the YAML reader can follow", filename
+        )
     return documents, None
 
 
-def load_one(text: str, filename: str = "<input>") -> Any:
+def load_one(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS) -> Any:
     """The single document of a YAML stream (None when the stream is empty)."""
-    documents = load_all(text, filename)
+    documents = load_all(text, filename, limits)
     if len(documents) > 1:
         finding = Finding(
             "MG003",

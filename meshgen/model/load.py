@@ -136,8 +136,8 @@ def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Findi
     return sorted(findings, key=lambda f: (f.line, f.column))
 
 
-def _document(text: str, filename: str) -> dict[str, Any]:
-    data = yamlio.load_one(text, filename)
+def _document(text: str, filename: str, limits: yamlio.Limits) -> dict[str, Any]:
+    data = yamlio.load_one(text, filename, limits)
     if isinstance(data, dict):
         return data
     what = "empty" if data is None else f"{describe(data)}, not a mapping"
@@ -152,10 +152,12 @@ def _document(text: str, filename: str) -> dict[str, Any]:
     raise ModelError(finding.message, [finding])
 
 
-def parse_model(text: str, filename: str = "<model>") -> LoadedModel:
+def parse_model(
+    text: str, filename: str = "<model>", limits: yamlio.Limits = yamlio.DEFAULT_LIMITS
+) -> LoadedModel:
     """Validate model text; raise :class:`ModelError` holding every error found."""
     try:
-        data = _document(text, filename)
+        data = _document(text, filename, limits)
     except ModelError:
         raise
     except InputError as e:

@@ -271,13 +271,14 @@ def validate_text(
     filename: str = "<input>",
     schemas: SchemaSet | None = None,
     report: Report | None = None,
+    limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
 ) -> Report:
     """Validate one file's text: every document, or the model it holds."""
     schemas = schemas or bundled()
     report = report if report is not None else Report()
     report.files += 1
     found = len(report.findings)
-    documents, syntax = yamlio.load_all_partial(text, filename)
+    documents, syntax = yamlio.load_all_partial(text, filename, limits)
     if syntax is not None:
         report.findings.append(syntax)
     if syntax is None and _is_model(documents):
@@ -308,6 +309,7 @@ def validate_paths(
     schemas: SchemaSet | None = None,
     stdin_text: str | None = None,
     exclude: Callable[[str], bool] | None = None,
+    limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
 ) -> Report:
     """Validate files and directories; ``-`` reads ``stdin_text``; ``exclude`` skips files."""
     report = Report()
@@ -315,12 +317,16 @@ def validate_paths(
         if exclude is not None and path != "-" and exclude(path):
             continue
         try:
-            text = stdin_text or "" if path == "-" else yamlio.read_text(path)
+            if path == "-":
+                text = stdin_text or ""
+                yamlio.check_size(len(text.encode("utf-8")), "<stdin>", limits)
+            else:
+                text = yamlio.read_text(path, limits)
         except InputError as e:
             report.files += 1
             report.findings.extend(
                 e.findings or [Finding("MG003", str(e).removeprefix(f"{path}: "), path)]
             )
             continue
-        validate_text(text, "<stdin>" if path == "-" else path, schemas, report)
+        validate_text(text, "<stdin>" if path == "-" else path, schemas, report, limits)
     return report
