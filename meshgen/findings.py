@@ -120,15 +120,17 @@ def describe(value: Any) -> str:
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-def format_path(parts: tuple[str | int, ...] | list[str | int]) -> str:
+def format_path(parts: tuple[Any, ...] | list[Any]) -> str:
     """``("services", "catalog", "routes", 1)`` -> ``services.catalog.routes[1]``.
 
     Keys that are not plain words are quoted: ``labels["app.kubernetes.io/name"]``.
     """
     text = ""
     for part in parts:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             text += f"[{part}]"
+        elif not isinstance(part, str):  # YAML keys may be null, booleans, numbers...
+            text += f"[{json.dumps(part, default=str)}]"
         elif not _BARE_KEY.fullmatch(part):
             text += f"[{json.dumps(part, ensure_ascii=False)}]"
         elif text:

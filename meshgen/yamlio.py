@@ -227,6 +227,10 @@ def load_all_partial(
         return documents, Finding(
             "MG003", "refused: it nests deeper than the YAML reader can follow", filename
         )
+    except Exception as e:  # the YAML library's own failures on odd input are syntax errors too
+        return documents, Finding(
+            "MG001", f"YAML syntax error: the YAML reader could not read this ({e})", filename
+        )
     return documents, None
 
 
@@ -285,23 +289,32 @@ class PositionIndex:
         deepest node it reached.
         """
         node = self._tree(document)
-        if node is None or not hasattr(node, "lc"):
-            return Position(1, 1)
-        best = Position(node.lc.line + 1, node.lc.col + 1)
+        best = _position(getattr(node, "lc", None), "start") or Position(1, 1)
         for i, part in enumerate(path):
             last = i == len(path) - 1
             lc: Any = getattr(node, "lc", None)
+            if lc is None:
+                break
             if isinstance(node, dict) and not isinstance(part, int) and part in node:
-                line, col = lc.key(part) if key and last else lc.value(part)
+                found = _position(lc, "key" if key and last else "value", part)
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                line, col = lc.item(part)
+                found = _position(lc, "item", part)
             else:
                 continue
-            best = Position(line + 1, col + 1)
+            best = found or best
             node = node[part]
-            if not hasattr(node, "lc"):
-                break
         return best
+
+
+def _position(lc: Any, kind: str, part: Any = None) -> Position | None:
+    """A ruamel line/column record as a 1-based Position, or None where it has none."""
+    try:
+        line, column = (lc.line, lc.col) if kind == "start" else getattr(lc, kind)(part)
+    except Exception:  # nodes made from aliases or odd keys may lack positions
+        return None
+    if not isinstance(line, int) or not isinstance(column, int):
+        return None
+    return Position(line + 1, column + 1)
 
 
 # -- emitting --------------------------------------------------------------------------
