@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -13,6 +14,50 @@ from meshgen.validation.structural import to_json_schema
 ISTIO_GROUP = "networking.istio.io"
 BUNDLED_KINDS = ("Gateway", "VirtualService", "DestinationRule")
 BUNDLED_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+
+
+class Validator:
+    """One JSON Schema, checked fast and explained in full.
+
+    A compiled validator (jsonschema-rs) gives the verdict; only documents it rejects are
+    run through jsonschema, whose errors carry the detail findings need. Both are built
+    on first use. Their verdicts agree on every corpus the tests hold.
+    """
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._fast: Any = None
+        self._full: Any = None
+
+    def _is_valid(self, instance: Any) -> bool | None:
+        if self._fast is None:
+            try:
+                import jsonschema_rs
+
+                self._fast = jsonschema_rs.Draft202012Validator(self.schema)
+            except Exception:  # no compiled validator here: always explain in full
+                self._fast = False
+        if self._fast is False:
+            return None
+        try:
+            return bool(self._fast.is_valid(instance))
+        except Exception:  # values it cannot take (odd keys) are left to jsonschema
+            return None
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        if self._is_valid(instance):
+            return iter(())
+        errors: Iterator[Any] = self.full.iter_errors(instance)
+        return errors
+
+    @property
+    def full(self) -> Any:
+        """The pure-Python validator, whose errors are explained field by field."""
+        if self._full is None:
+            from jsonschema import Draft202012Validator
+
+            self._full = Draft202012Validator(self.schema)
+        return self._full
 
 
 @dataclass
@@ -56,18 +101,17 @@ class SchemaSet:
             self._with_rules[key] = "x-kubernetes-validations" in json.dumps(self.schemas[key])
         return self._with_rules[key]
 
-    def validator(self, api_version: str, kind: str) -> Any:
-        """A compiled JSON Schema validator, or None for a kind or version not served."""
+    def validator(self, api_version: str, kind: str) -> Validator | None:
+        """The validator for a kind and version, or None when that pair is not served."""
         key = (api_version, kind)
         if key not in self._validators:
             structural = self.schemas.get(key)
             if structural is None:
                 return None
-            from jsonschema import Draft202012Validator
-
             complete = _with_implicit_fields(structural, api_version, kind)
-            self._validators[key] = Draft202012Validator(to_json_schema(complete))
-        return self._validators[key]
+            self._validators[key] = Validator(to_json_schema(complete))
+        validator: Validator = self._validators[key]
+        return validator
 
 
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
