@@ -1,17 +1,18 @@
 """How long `meshgen validate` takes, next to the parse floor and to check-jsonschema.
 
-    pip install '.[bench]' && python benchmarks/validate.py [--services 1000] [--repeat 5]
+    pip install '.[bench]' && python benchmarks/validate.py [--sizes 10 100 1000 5000]
 
-Generates a mesh of Gateways, DestinationRules and VirtualServices, one resource per
-file (check-jsonschema reads one document per file), and prints, from one run, the
-median wall time of:
+For each mesh size, generates its Gateways, DestinationRules and VirtualServices, one
+resource per file (check-jsonschema reads one document per file), and prints, from one
+run, the median wall time of:
 
 - meshgen validate over all files (the command, in a fresh process);
 - the floor: reading and parsing the same files with PyYAML's C loader, in-process;
 - check-jsonschema over the same files against the same schemas (one run per kind);
-- cold start on one file: meshgen, check-jsonschema, and `python -c pass`;
 
-and the ratios. Absolute times on a shared 2-core machine are noisy; compare ratios.
+the ratios, and how time grows with the mesh; then cold start on one file: meshgen,
+check-jsonschema, and `python -c pass`. Absolute times on a shared 2-core machine are
+noisy; compare ratios.
 """
 
 from __future__ import annotations
@@ -64,21 +65,13 @@ def run(*argv: str) -> None:
         raise SystemExit(f"{' '.join(argv[:3])}… failed:\n{result.stdout}{result.stderr}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--services", type=int, default=1000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args(argv)
+def measure(size: int, repeat: int, checker: str) -> dict[str, float]:
+    """Median seconds for one mesh size: meshgen, the floor, and check-jsonschema."""
     meshgen = [sys.executable, "-m", "meshgen"]
-    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    checker = checker or shutil.which("check-jsonschema")
-    if checker is None:
-        raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'")
-
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "corpus"
         folder.mkdir()
-        by_kind = corpus(folder, args.services)
+        by_kind = corpus(folder, size)
         schemas = schema_files(Path(temp))
         files = [f for paths in by_kind.values() for f in paths]
 
@@ -86,42 +79,70 @@ def main(argv: list[str] | None = None) -> int:
             for file in files:
                 yaml.load(Path(file).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
-        def ours() -> None:
-            run(*meshgen, "validate", str(folder))
-
         def peer() -> None:
             for kind, paths in by_kind.items():
                 run(checker, "--schemafile", schemas[kind], *paths)
 
+        return {
+            "resources": len(files),
+            "meshgen": median_seconds(lambda: run(*meshgen, "validate", str(folder)), repeat),
+            "floor": median_seconds(floor, repeat),
+            "check-jsonschema": median_seconds(peer, repeat),
+        }
+
+
+def cold_start(repeat: int, checker: str) -> dict[str, float]:
+    meshgen = [sys.executable, "-m", "meshgen"]
+    with tempfile.TemporaryDirectory() as temp:
+        by_kind = corpus(Path(temp), 1)
         one = by_kind["VirtualService"][0]
-        results = {
-            "floor (PyYAML C loader, parse only)": median_seconds(floor, args.repeat),
-            "meshgen validate": median_seconds(ours, args.repeat),
-            "check-jsonschema": median_seconds(peer, args.repeat),
-            "cold: python -c pass": median_seconds(
-                lambda: run(sys.executable, "-c", "pass"), args.repeat
+        schema = schema_files(Path(temp))["VirtualService"]
+        return {
+            "python -c pass": median_seconds(lambda: run(sys.executable, "-c", "pass"), repeat),
+            "meshgen validate one file": median_seconds(
+                lambda: run(*meshgen, "validate", one), repeat
             ),
-            "cold: meshgen validate one file": median_seconds(
-                lambda: run(*meshgen, "validate", one), args.repeat
-            ),
-            "cold: check-jsonschema one file": median_seconds(
-                lambda: run(checker, "--schemafile", schemas["VirtualService"], one), args.repeat
+            "check-jsonschema one file": median_seconds(
+                lambda: run(checker, "--schemafile", schema, one), repeat
             ),
         }
 
-    print(f"{len(files)} resources in {len(files)} files, median of {args.repeat} runs\n")
-    for name, seconds in results.items():
-        print(f"{name:<40} {seconds:>8.3f}s")
-    validate, floor_s = results["meshgen validate"], results["floor (PyYAML C loader, parse only)"]
-    print()
-    print(f"meshgen / floor:                          {validate / floor_s:>6.1f}x")
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    checker = checker or shutil.which("check-jsonschema")
+    if checker is None:
+        raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'")
+
+    print(f"validate, one resource per file, median of {args.repeat} runs")
     print(
-        f"check-jsonschema / meshgen:               {results['check-jsonschema'] / validate:>6.1f}x"
+        f"{'services':>8} {'resources':>9} {'meshgen':>9} {'floor':>8} {'check-js':>9} "
+        f"{'/floor':>7} {'peer/us':>8}"
     )
-    cold, python = results["cold: meshgen validate one file"], results["cold: python -c pass"]
-    print(f"cold start, meshgen / python -c pass:     {cold / python:>6.1f}x")
-    peer_cold = results["cold: check-jsonschema one file"]
-    print(f"cold start, check-jsonschema / meshgen:   {peer_cold / cold:>6.1f}x")
+    previous: tuple[int, float] | None = None
+    for size in args.sizes:
+        r = measure(size, args.repeat, checker)
+        print(
+            f"{size:>8} {int(r['resources']):>9} {r['meshgen']:>8.3f}s {r['floor']:>7.3f}s "
+            f"{r['check-jsonschema']:>8.3f}s {r['meshgen'] / r['floor']:>6.1f}x "
+            f"{r['check-jsonschema'] / r['meshgen']:>7.1f}x"
+        )
+        if previous is not None:
+            growth = (r["meshgen"] / previous[1]) / (size / previous[0])
+            print(f"{'':>8} time grew {growth:.2f}x as fast as the mesh ({previous[0]} -> {size})")
+        previous = (size, r["meshgen"])
+    cold = cold_start(args.repeat, checker)
+    print()
+    for name, seconds in cold.items():
+        print(f"cold start, {name:<28} {seconds:>7.3f}s")
+    ours = cold["meshgen validate one file"]
+    print(
+        f"cold start, check-jsonschema / meshgen: {cold['check-jsonschema one file'] / ours:.1f}x"
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ used only for files that have findings.
 from __future__ import annotations
 
 import codecs
+import functools
 import math
 import re
 import threading
@@ -48,25 +49,27 @@ def _fast_loader() -> Any:
         return cached
     import yaml
     from yaml.constructor import ConstructorError
+    from yaml.nodes import ScalarNode
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[misc, valid-type]
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.setdefault(key, key_node)
-                except TypeError:  # an unhashable key: the base class explains it
-                    break
-                if first is not key_node:
-                    raise ConstructorError(
-                        "while constructing a mapping",
-                        node.start_mark,
-                        f'found duplicate key "{key}" with value',
-                        key_node.start_mark,
-                    )
+            # Keys are compared as written (tag and text), before construction: cheap,
+            # and the same test for every key people write in manifests.
+            texts = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
+            if len(set(texts)) != len(texts):  # rare: look closer, tags included
+                seen = set()
+                for key_node, _ in node.value:
+                    key = (key_node.tag, key_node.value)
+                    if isinstance(key_node, ScalarNode) and key in seen:
+                        raise ConstructorError(
+                            "while constructing a mapping",
+                            node.start_mark,
+                            f'found duplicate key "{key_node.value}" with value',
+                            key_node.start_mark,
+                        )
+                    seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
     _local.__dict__["fast_loader"] = Loader
@@ -211,13 +214,24 @@ def _shape_problem(document: Any, limits: Limits) -> str | None:
     return None
 
 
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
 def _may_be_too_big(text: str, limits: Limits) -> bool:
-    """A cheap test: only text with anchors, or enough nesting, needs the full check."""
-    return (
-        "&" in text
-        or text.count("[") + text.count("{") > limits.max_depth
-        or f"\n{' ' * limits.max_depth}" in text
-    )
+    """A cheap, conservative test: only text with anchors, or whose brackets and
+    indentation could nest past the limit, needs the full check.
+
+    A document's depth is at most its bracket nesting plus twice its deepest
+    indentation plus one (indentless sequences hang off a key without indenting).
+    """
+    if "&" in text:
+        return True
+    depth = deepest = 0
+    for bracket in _NOT_BRACKETS.sub("", text):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    indent = max(0, (limits.max_depth - deepest) // 2 - 1)
+    return deepest > limits.max_depth or re.search(rf"^ {{{indent},}}\S", text, re.M) is not None
 
 
 def load_all(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS) -> list[Any]:
@@ -413,6 +427,22 @@ def double_quoted(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8192)
+def _string(value: str) -> str:
+    """A string as YAML text: plain where that reads back as the same string, else quoted.
+
+    Cached: manifests repeat the same keys and values over and over.
+    """
+    if (
+        _PLAIN.fullmatch(value)
+        and value.lower() not in _RESERVED
+        and not _NUMBERISH.fullmatch(value)
+        and not _TIMESTAMP.match(value)
+    ):
+        return value
+    return double_quoted(value)
+
+
 def scalar(value: Any) -> str:
     """One scalar value as YAML text that reads back as the same value and type."""
     if value is None:
@@ -434,14 +464,7 @@ def scalar(value: Any) -> str:
             text = f"{mantissa}.0e{exponent}"
         return text
     if isinstance(value, str):
-        if (
-            _PLAIN.fullmatch(value)
-            and value.lower() not in _RESERVED
-            and not _NUMBERISH.fullmatch(value)
-            and not _TIMESTAMP.match(value)
-        ):
-            return value
-        return double_quoted(value)
+        return _string(value)
     raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
 
 

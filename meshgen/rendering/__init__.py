@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from os import PathLike
@@ -47,16 +48,22 @@ def _template_text(document: Document, templates: TemplatesDir) -> str:
 
 
 def _read_back(texts: list[str], docs: list[Document]) -> list[dict[str, Any]]:
-    """Parse what the templates wrote; text that does not parse is a template's bug."""
+    """Parse what the templates wrote; text that does not parse is a template's bug.
+
+    The limits on input files do not apply here: the model was checked against them,
+    and the output may hold more documents than one input file may.
+    """
+    limits = dataclasses.replace(yamlio.DEFAULT_LIMITS, max_documents=len(texts) + 1)
+    joined_problem = "the documents do not parse as one stream"
     try:
-        parsed = yamlio.load_all("---\n".join(texts))
+        parsed = yamlio.load_all("---\n".join(texts), limits=limits)
         if len(parsed) == len(texts) and all(isinstance(d, dict) for d in parsed):
             return parsed
-    except InputError:
-        pass
+    except InputError as e:
+        joined_problem = str(e)
     for text, document in zip(texts, docs, strict=True):  # find the template to blame
         try:
-            data = yamlio.load_all(text, document.template)
+            data = yamlio.load_all(text, document.template, limits)
         except InputError as e:
             where = e.findings[0] if e.findings else None
             raise TemplateError(
@@ -66,9 +73,7 @@ def _read_back(texts: list[str], docs: list[Document]) -> list[dict[str, Any]]:
             ) from None
         if len(data) != 1 or not isinstance(data[0], dict):
             raise TemplateError(document.template, "must render exactly one YAML mapping")
-    raise TemplateError(
-        docs[0].template if docs else "?", "rendered documents that do not parse together"
-    )
+    raise TemplateError(docs[0].template if docs else "?", joined_problem)
 
 
 def render_loaded(
