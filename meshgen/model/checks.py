@@ -32,8 +32,10 @@ def check(plan: MeshPlan) -> list[ModelIssue]:
         issues.extend(_check_routes(plan, service))
         issues.extend(_check_gateways(plan, service))
     issues.extend(_check_unique_resources(plan))
-    if not plan.gateways and not any(
-        s.virtual_service or s.destination_rule for s in plan.services.values()
+    if (
+        not plan.gateways
+        and not plan.mesh.resources
+        and not any(s.virtual_service or s.destination_rule for s in plan.services.values())
     ):
         issues.append(ModelIssue("MG027", (), "the model renders no resources"))
     return issues
@@ -154,7 +156,7 @@ def _check_gateways(plan: MeshPlan, service: ServicePlan) -> Iterator[ModelIssue
 
 
 def _check_unique_resources(plan: MeshPlan) -> Iterator[ModelIssue]:
-    seen: dict[tuple[str, str, str], str] = {}
+    seen: dict[tuple[str, str | None, str], str] = {}
     for service in plan.services.values():
         for kind, metadata in (
             ("DestinationRule", service.destination_rule),
@@ -167,8 +169,9 @@ def _check_unique_resources(plan: MeshPlan) -> Iterator[ModelIssue]:
                 yield ModelIssue(
                     "MG023",
                     service.path,
-                    f"service '{service.key}' generates {kind} {metadata.namespace}/"
-                    f"{metadata.name}, which service '{seen[key]}' generates too; "
+                    f"service '{service.key}' generates {kind} "
+                    f"{'/'.join(filter(None, (metadata.namespace, metadata.name)))}, "
+                    f"which service '{seen[key]}' generates too; "
                     "give one of them another name",
                     at_key=True,
                 )

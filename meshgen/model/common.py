@@ -128,3 +128,8 @@ class ResourceOverride(Base):
     labels: Labels | None = None
     annotations: dict[str, str] | None = None
     export_to: list[str] | None = None
+    spec: dict[str, Any] | None = Field(
+        default=None,
+        description="Spec fields written as given, over what meshgen generates: for what "
+        "the model does not express (tcp and tls routes, say).",
+    )

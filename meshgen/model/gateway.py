@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -73,6 +73,9 @@ class Gateway(Base):
     servers: list[Server] = Field(default_factory=lambda: [Server(port=ServerPort(number=80))])
     labels: Labels | None = None
     annotations: dict[str, str] | None = None
+    spec: dict[str, Any] | None = Field(
+        default=None, description="Spec fields written as given, over what meshgen generates."
+    )
 
     @model_validator(mode="after")
     def _has_servers(self) -> Gateway:

@@ -33,7 +33,11 @@ def _qualified_api_version(value: Any) -> Any:
 class Defaults(Base):
     """Settings every service and gateway inherits unless it says otherwise."""
 
-    namespace: str = "default"
+    namespace: str | None = Field(
+        default="default",
+        description="The namespace of every resource that names none; null writes no "
+        "namespace, so kubectl applies to the current one.",
+    )
     api_version: Annotated[
         ApiVersion,
         BeforeValidator(
@@ -134,3 +138,8 @@ class Mesh(Base):
             _empty_service, json_schema_input_type=dict[str, Service | None] | list[str]
         ),
     ] = Field(default_factory=dict)
+    resources: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Manifests written as given, after the generated ones: for what the "
+        "model does not express.",
+    )

@@ -6,6 +6,7 @@ Checks and rendering both work from this plan, so they agree on what will be gen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from meshgen.model.common import ResourceOverride
 from meshgen.model.gateway import Gateway
@@ -20,13 +21,14 @@ Path = tuple[str | int, ...]
 @dataclass(frozen=True)
 class Metadata:
     name: str
-    namespace: str
+    namespace: str | None  # None: the resource names no namespace
     labels: dict[str, str] | None = None
     annotations: dict[str, str] | None = None
     export_to: list[str] | None = None
+    spec: dict[str, Any] | None = None  # raw spec fields over the generated ones
 
     @classmethod
-    def of(cls, name: str, namespace: str, override: ResourceOverride | None) -> Metadata:
+    def of(cls, name: str, namespace: str | None, override: ResourceOverride | None) -> Metadata:
         if override is None:
             return cls(name, namespace)
         return cls(
@@ -35,6 +37,7 @@ class Metadata:
             override.labels,
             override.annotations,
             override.export_to,
+            override.spec,
         )
 
 
@@ -49,7 +52,7 @@ class GatewayPlan:
 @dataclass(frozen=True)
 class ServicePlan:
     key: str
-    namespace: str
+    namespace: str | None
     host: str
     service: Service
     path: Path
@@ -71,7 +74,7 @@ class MeshPlan:
     gateways: dict[str, GatewayPlan] = field(default_factory=dict)
     services: dict[str, ServicePlan] = field(default_factory=dict)
 
-    def host_seen_from(self, service: ServicePlan, namespace: str) -> str:
+    def host_seen_from(self, service: ServicePlan, namespace: str | None) -> str:
         """The service's host as a resource in ``namespace`` must write it.
 
         Istio resolves a short name in the namespace of the resource that holds it, so a
@@ -79,12 +82,14 @@ class MeshPlan:
         """
         if "." in service.host or service.namespace == namespace:
             return service.host
+        if service.namespace is None or namespace is None:  # unknown: kept as written
+            return service.host
         return f"{service.host}.{service.namespace}.svc.{self.cluster_domain}"
 
-    def gateway_ref(self, name: str, namespace: str) -> str:
+    def gateway_ref(self, name: str, namespace: str | None) -> str:
         """A gateway reference as a VirtualService in ``namespace`` must write it."""
         plan = self.gateways.get(name)
-        if plan is None or plan.metadata.namespace == namespace:
+        if plan is None or plan.metadata.namespace in (namespace, None) or namespace is None:
             return name
         return f"{plan.metadata.namespace}/{plan.metadata.name}"
 
@@ -98,7 +103,11 @@ def resolve(mesh: Mesh) -> MeshPlan:
     gateways = {**preset.gateways(), **mesh.gateways}
     for key, gateway in gateways.items():
         metadata = Metadata(
-            key, gateway.namespace or default_ns, gateway.labels, gateway.annotations
+            key,
+            gateway.namespace or default_ns,
+            gateway.labels,
+            gateway.annotations,
+            spec=gateway.spec,
         )
         path: Path = ("gateways", key) if key in mesh.gateways else ()
         plan.gateways[key] = GatewayPlan(key, metadata, gateway, path)

@@ -34,6 +34,8 @@ class Rendered:
 
 
 def _template_text(document: Document, templates: TemplatesDir) -> str:
+    if document.raw is not None:  # passed through as written
+        return yamlio.emit(document.raw) + "\n"
     env = environment(None if templates is None else str(Path(templates).resolve()))
     try:
         text = env.get_template(document.template).render(document.context)

@@ -15,20 +15,34 @@ VIRTUAL_SERVICE = "virtualservice.yaml.j2"
 TEMPLATES = (GATEWAY, DESTINATION_RULE, VIRTUAL_SERVICE)
 
 
+# The spec fields each template prints by name; any other field goes in ``extra``.
+KNOWN_SPEC = {
+    GATEWAY: ("selector", "servers"),
+    DESTINATION_RULE: ("host", "trafficPolicy", "subsets", "exportTo"),
+    VIRTUAL_SERVICE: ("hosts", "gateways", "http", "exportTo"),
+}
+
+
 @dataclass(frozen=True)
 class Document:
     """One resource to render: the template that lays it out and what it is given.
 
-    ``context`` always has ``api_version``, ``kind``, ``metadata`` and ``spec``; every
-    spec field a template may print is present, None when unset.
+    ``context`` always has ``api_version``, ``kind``, ``metadata``, ``spec`` and
+    ``extra``: every spec field a template prints by name is in ``spec`` (None when
+    unset), and spec fields written as given in the model (its ``spec`` overrides) that
+    the template does not name are in ``extra``. A ``raw`` document is a manifest the
+    model passes through; it is written as it is, without a template.
     """
 
     template: str
     context: dict[str, Any]
+    raw: dict[str, Any] | None = None
 
 
 def _metadata(metadata: Metadata) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": metadata.name, "namespace": metadata.namespace}
+    out: dict[str, Any] = {"name": metadata.name}
+    if metadata.namespace is not None:
+        out["namespace"] = metadata.namespace
     if metadata.labels:
         out["labels"] = dict(metadata.labels)
     if metadata.annotations:
@@ -39,15 +53,20 @@ def _metadata(metadata: Metadata) -> dict[str, Any]:
 def _document(
     template: str, kind: str, plan: MeshPlan, metadata: Metadata, spec: dict[str, Any]
 ) -> Document:
-    return Document(
-        template,
-        {
-            "api_version": plan.api_version,
-            "kind": kind,
-            "metadata": _metadata(metadata),
-            "spec": spec,
-        },
-    )
+    extra: dict[str, Any] = {}
+    for key, value in (metadata.spec or {}).items():
+        if key in KNOWN_SPEC[template]:
+            spec[key] = value
+        else:
+            extra[key] = value
+    context = {
+        "api_version": plan.api_version,
+        "kind": kind,
+        "metadata": _metadata(metadata),
+        "spec": spec,
+        "extra": extra,
+    }
+    return Document(template, context)
 
 
 def _server(server: Server, port_names: set[str]) -> dict[str, Any]:
@@ -100,7 +119,7 @@ def destination_rule_document(plan: MeshPlan, service: ServicePlan) -> Document:
 
 
 def _destination(
-    plan: MeshPlan, service: ServicePlan, destination: Destination, namespace: str
+    plan: MeshPlan, service: ServicePlan, destination: Destination, namespace: str | None
 ) -> dict[str, Any]:
     if destination.host is not None:
         host = destination.host
@@ -116,7 +135,7 @@ def _destination(
 
 
 def _http_rule(
-    plan: MeshPlan, service: ServicePlan, rule: RouteRule, namespace: str
+    plan: MeshPlan, service: ServicePlan, rule: RouteRule, namespace: str | None
 ) -> dict[str, Any]:
     out = rule.to_istio()
     if rule.route is not None:
@@ -174,11 +193,13 @@ def virtual_service_document(plan: MeshPlan, service: ServicePlan) -> Document:
 
 
 def documents(plan: MeshPlan) -> list[Document]:
-    """Gateways first, then for each service its DestinationRule and VirtualService."""
+    """Gateways first, then for each service its DestinationRule and VirtualService, then
+    the manifests the model passes through."""
     out = [gateway_document(plan, g) for g in plan.gateways.values()]
     for service in plan.services.values():
         if service.destination_rule is not None:
             out.append(destination_rule_document(plan, service))
         if service.virtual_service is not None:
             out.append(virtual_service_document(plan, service))
+    out += [Document("", {}, raw=resource) for resource in plan.mesh.resources]
     return out
