@@ -61,6 +61,7 @@ __all__ = [
     "__version__",
     "check_model",
     "explain",
+    "import_resources",
     "load_model",
     "model_schema",
     "render",
@@ -119,6 +120,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Request",
         "explain",
     ),
+    "meshgen.importing": ("import_resources",),
     "meshgen.model.load": (
         "check_model",
         "load_model",
@@ -147,6 +149,7 @@ if TYPE_CHECKING:
         Finding,
         Severity,
     )
+    from meshgen.importing import import_resources
     from meshgen.model import (
         Abort,
         ClientTLS,

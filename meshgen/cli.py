@@ -32,7 +32,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-COMMANDS = ("render", "validate", "explain", "render-check", "schema", "schemas")
+COMMANDS = ("render", "validate", "explain", "import", "render-check", "schema", "schemas")
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -228,6 +228,24 @@ def _parser() -> argparse.ArgumentParser:
         help="the gateway the request enters through, or mesh (a sidecar; the default)",
     )
     explain.add_argument("--format", choices=("text", "json"), default="text")
+
+    importing = commands.add_parser(
+        "import",
+        help="write a model for existing Istio manifests",
+        description="Read Istio manifests (files, folders, multi-document; other kinds are "
+        "listed and left alone) and write a meshgen model that renders them back unchanged. "
+        "What the model cannot express is kept as written, and reported.",
+        epilog=EPILOG,
+        formatter_class=_FORMATTER,
+    )
+    importing.add_argument("paths", nargs="+", metavar="PATH", help="manifests or folders, or -")
+    importing.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the model to FILE (atomically) instead of stdout",
+    )
+    _add_limits(importing)
 
     check = commands.add_parser(
         "render-check",
@@ -479,6 +497,31 @@ def _explain(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from meshgen.importing import import_manifests
+    from meshgen.validation.validate import expand_paths
+    from meshgen.yamlio import emit, load_all
+
+    limits = _limits(args)
+    documents: list[Any] = []
+    files = 0
+    for path in expand_paths(args.paths):
+        text, name = _read_source(path, stdin, limits)
+        documents += [d for d in load_all(text, name, limits) if d is not None]
+        files += 1
+    imported = import_manifests(documents)
+    for warning in imported.warnings:
+        print(f"meshgen: warning: {warning}", file=stderr)
+    for ignored in imported.ignored:
+        print(f"meshgen: not imported (not an Istio networking resource): {ignored}", file=stderr)
+    header = (
+        f"# Imported by meshgen from {files} file{'s' if files != 1 else ''}; "
+        "render with: meshgen render <this file>\n"
+    )
+    _emit(header + emit(imported.model) + "\n", args.output, stdout)
+    return EXIT_OK
+
+
 def _looks_like_model(document: Any) -> bool:
     from meshgen.validation.validate import MODEL_KEYS
 
@@ -561,6 +604,8 @@ def main(
             return _validate(args, stdin, stdout, stderr)
         if args.command == "explain":
             return _explain(args, stdin, stdout)
+        if args.command == "import":
+            return _import(args, stdin, stdout, stderr)
         if args.command == "render-check":
             return _render_check(args, stdout, stderr)
         if args.command == "schemas":

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from meshgen.model.common import Base, Labels, bare
 
-Protocol = Literal["HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS"]
+PROTOCOLS = ("HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS")
+
+
+def _known_protocol(value: str) -> str:
+    if value.upper() not in PROTOCOLS:
+        raise ValueError(f"'{value}' is not a protocol; use one of {', '.join(PROTOCOLS)}")
+    return value  # Istio reads protocols in any case; written back as given
+
+
+Protocol = Annotated[
+    str,
+    AfterValidator(_known_protocol),
+    Field(json_schema_extra={"enum": [*PROTOCOLS, *(p.lower() for p in PROTOCOLS)]}),
+]
 
 
 class ServerPort(Base):

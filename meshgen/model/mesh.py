@@ -69,8 +69,9 @@ StringList = Annotated[
 class Service(Base):
     """A service of the mesh and everything meshgen generates for it.
 
-    Its name is its key under ``services``. It gets a DestinationRule when it has subsets
-    or a traffic policy, and a VirtualService when it has route rules.
+    Its name is its key under ``services``. It gets a DestinationRule when it has subsets,
+    a traffic policy or a ``destinationRule`` block, and a VirtualService when it has
+    route rules.
     """
 
     namespace: str | None = None
@@ -109,7 +110,9 @@ class Service(Base):
         default=None, description="Name, namespace, labels, annotations, exportTo."
     )
     destination_rule: ResourceOverride | None = Field(
-        default=None, description="Name, namespace, labels, annotations, exportTo."
+        default=None,
+        description="Name, namespace, labels, annotations, exportTo. Given (even empty), "
+        "the service gets a DestinationRule even without subsets or a traffic policy.",
     )
 
 

@@ -124,7 +124,7 @@ def resolve(mesh: Mesh) -> MeshPlan:
         )
         destination_rule = (
             Metadata.of(preset.destination_rule_name(key), namespace, service.destination_rule)
-            if subsets or service.traffic_policy is not None
+            if subsets or service.traffic_policy is not None or service.destination_rule is not None
             else None
         )
         plan.services[key] = ServicePlan(

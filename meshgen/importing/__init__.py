@@ -1,0 +1,232 @@
+"""Istio manifests to a meshgen model that renders them back unchanged.
+
+Each Gateway, DestinationRule and VirtualService is written in the model's terms, with
+its short forms where they apply; DestinationRules and VirtualServices for the same host
+become one service. The result is then rendered and compared, as data, with what came
+in: a spec field the model cannot express is kept as written (the resource's ``spec``
+override), and a resource that still does not come back identical is passed through
+whole (the model's ``resources``). Each of those is reported, so nothing is lost
+silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from meshgen.importing.convert import (
+    GROUP,
+    KINDS,
+    convert_gateway,
+    convert_service,
+    identity,
+    pair_services,
+)
+from meshgen.model.mesh import Mesh
+
+__all__ = ["Imported", "import_manifests", "import_resources"]
+
+
+@dataclass
+class Imported:
+    """A model made from manifests, as file content and as a validated Mesh."""
+
+    model: dict[str, Any]
+    mesh: Mesh
+    warnings: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _most_common(values: list[Any], fallback: Any) -> Any:
+    return Counter(values).most_common(1)[0][0] if values else fallback
+
+
+def _render(model: dict[str, Any]) -> tuple[Mesh, dict[tuple[str, str | None, str], Any]] | None:
+    """The model validated and rendered, documents by identity; None if it is invalid."""
+    from meshgen.errors import MeshgenError
+    from meshgen.model.load import check_mesh
+    from meshgen.rendering import render_loaded
+
+    try:
+        mesh = Mesh.model_validate(model)
+        documents = render_loaded(check_mesh(mesh)).documents
+    except (MeshgenError, ValueError):
+        return None
+    return mesh, {identity(d): d for d in documents}
+
+
+def _build(
+    resources: list[dict[str, Any]], preset: str, passthrough: set[int], overlays: set[int]
+) -> tuple[dict[str, Any], dict[int, str]]:
+    """The model for ``resources``; and which part of it each resource became."""
+    istio = [r for r in resources if r.get("kind") in KINDS]
+    api_version = _most_common([r.get("apiVersion") for r in istio], f"{GROUP}/v1")
+    namespace = _most_common([(r.get("metadata") or {}).get("namespace") for r in istio], None)
+    model: dict[str, Any] = {}
+    if preset != "plain":
+        model["preset"] = preset
+    defaults: dict[str, Any] = {}
+    if namespace != "default":
+        defaults["namespace"] = namespace
+    if api_version != f"{GROUP}/v1":
+        defaults["apiVersion"] = api_version.rpartition("/")[2]
+    if defaults:
+        model["defaults"] = defaults
+    owner: dict[int, str] = {}
+    gateways: dict[str, Any] = {}
+    gateway_names: set[str] = set()
+    kept: list[dict[str, Any]] = []
+    candidates = [
+        (i, r)
+        for i, r in enumerate(resources)
+        if r.get("kind") in KINDS and i not in passthrough and r.get("apiVersion") == api_version
+    ]
+    for i, resource in candidates:
+        if resource["kind"] == "Gateway":
+            key, body = convert_gateway(resource, namespace, preset)
+            if key in gateway_names:
+                passthrough.add(i)
+                continue
+            if body is not None:
+                gateways[key] = body
+            gateway_names.add(key)
+            owner[i] = f"gateways.{key}"
+    services: dict[str, Any] = {}
+    for key, members in pair_services(
+        [(i, r) for i, r in candidates if r["kind"] != "Gateway"], preset
+    ).items():
+        body = convert_service(key, members, namespace, preset, gateway_names, overlays)
+        services[key] = body
+        for i, _ in members:
+            owner[i] = f"services.{key}"
+    for i, resource in enumerate(resources):
+        if resource.get("kind") in KINDS and i not in owner:
+            kept.append(resource)
+            owner[i] = "resources"
+    if gateways:
+        model["gateways"] = gateways
+    model["services"] = services
+    if kept:
+        model["resources"] = kept
+    return model, owner
+
+
+def _differs(expected: Any, actual: Any) -> set[str]:
+    """The top-level spec fields where two resources differ ("" for anything else)."""
+    if expected == actual:
+        return set()
+    if not isinstance(actual, dict):
+        return {""}
+    if {k: v for k, v in expected.items() if k != "spec"} != {
+        k: v for k, v in actual.items() if k != "spec"
+    }:
+        return {""}
+    spec, other = expected.get("spec") or {}, actual.get("spec") or {}
+    return {k for k in set(spec) | set(other) if spec.get(k) != other.get(k)}
+
+
+def _attempt(resources: list[dict[str, Any]], preset: str) -> Imported | None:
+    passthrough: set[int] = set()
+    overlays: set[int] = set()
+    for _ in range(2 * len(resources) + 2):
+        model, owner = _build(resources, preset, passthrough, overlays)
+        rendered = _render(model)
+        if rendered is None:
+            # Something the model cannot hold: keep the resources of the part that fails.
+            blamed = _blame(model, owner)
+            if not blamed - passthrough:
+                return None
+            passthrough |= blamed
+            continue
+        mesh, documents = rendered
+        problems = False
+        for i, resource in enumerate(resources):
+            if resource.get("kind") not in KINDS or i in passthrough:
+                continue
+            fields = _differs(resource, documents.get(identity(resource)))
+            if not fields:
+                continue
+            problems = True
+            if "" in fields or i in overlays:
+                passthrough.add(i)
+            else:
+                overlays.add(i)
+        if not problems and len(documents) == sum(1 for r in resources if r.get("kind") in KINDS):
+            return Imported(model, mesh)
+        if not problems:  # the model makes resources that were not imported
+            return None
+    return None
+
+
+def _blame(model: dict[str, Any], owner: dict[int, str]) -> set[int]:
+    """The resources whose part of the model does not validate on its own."""
+    blamed = set()
+    for i, part in owner.items():
+        if part == "resources":
+            continue
+        section, _, key = part.partition(".")
+        alone = {k: v for k, v in model.items() if k not in ("gateways", "services", "resources")}
+        alone["gateways"] = model.get("gateways", {}) if section == "services" else {}
+        alone[section] = {key: model.get(section, {}).get(key)}
+        if section == "gateways":
+            alone["services"] = {}
+        if _render(alone) is None:
+            blamed.add(i)
+    return blamed or {i for i, part in owner.items() if part != "resources"}
+
+
+def _size(model: dict[str, Any]) -> int:
+    from meshgen.yamlio import emit
+
+    return len(emit(model))
+
+
+def import_manifests(resources: list[Any]) -> Imported:
+    """Resources (parsed manifests) as a model; other kinds are listed in ``ignored``."""
+    documents = [r for r in resources if isinstance(r, dict)]
+    ignored = [
+        f"{r.get('kind')} {'/'.join(filter(None, identity(r)[1:]))}"
+        for r in documents
+        if r.get("kind") not in KINDS or not str(r.get("apiVersion", "")).startswith(GROUP)
+    ]
+    istio = [
+        r
+        for r in documents
+        if r.get("kind") in KINDS and str(r.get("apiVersion", "")).startswith(GROUP)
+    ]
+    results = [a for a in (_attempt(istio, p) for p in ("plain", "msaez")) if a is not None]
+    if not results:  # cannot happen: passing everything through always renders back
+        model: dict[str, Any] = {"services": {}, "resources": istio}
+        results = [Imported(model, Mesh.model_validate(model))]
+    best = min(results, key=lambda a: _size(a.model))
+    best.ignored = ignored
+    best.warnings = _warnings(best.model)
+    return best
+
+
+def _warnings(model: dict[str, Any]) -> list[str]:
+    warnings = []
+    for resource in model.get("resources", []):
+        warnings.append(
+            f"{resource.get('kind')} {'/'.join(filter(None, identity(resource)[1:]))} is kept "
+            "as written under resources: the model cannot express all of it"
+        )
+    for key, service in model.get("services", {}).items():
+        for part in ("virtualService", "destinationRule"):
+            fields = sorted((service.get(part) or {}).get("spec") or {})
+            if fields:
+                warnings.append(
+                    f"service {key}: {part} field(s) {', '.join(fields)} kept as written "
+                    f"({part}.spec): the model has no form for them"
+                )
+    for key, gateway in model.get("gateways", {}).items():
+        fields = sorted((gateway or {}).get("spec") or {})
+        if fields:
+            warnings.append(f"gateway {key}: field(s) {', '.join(fields)} kept as written")
+    return warnings
+
+
+def import_resources(resources: list[Any]) -> Mesh:
+    """The meshgen model of Istio ``resources``: rendering it gives them back unchanged."""
+    return import_manifests(resources).mesh
