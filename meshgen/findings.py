@@ -23,11 +23,12 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True)
 class Code:
-    """A stable identifier for one kind of problem."""
+    """A stable identifier for one kind of problem, and the Istio code it mirrors."""
 
     id: str
     severity: Severity
     title: str
+    istio: str | None = None
 
 
 def _registry(*codes: Code) -> dict[str, Code]:

@@ -22,7 +22,9 @@ def format_text(finding: Finding) -> str:
     where = finding.file
     if finding.line:
         where += f":{finding.line}:{finding.column or 1}"
-    return f"{where}: {finding.level.value}: {finding.message} [{finding.code}]"
+    code = CODES.get(finding.code)
+    istio = f"/{code.istio}" if code is not None and code.istio else ""
+    return f"{where}: {finding.level.value}: {finding.message} [{finding.code}{istio}]"
 
 
 def summary(findings: Iterable[Finding]) -> str:
@@ -49,7 +51,7 @@ def to_json(findings: Sequence[Finding]) -> str:
             "column": f.column,
             "severity": f.level.value,
             "code": f.code,
-            "istioCode": None,
+            "istioCode": CODES[f.code].istio if f.code in CODES else None,
             "message": f.message,
             "path": json_path(f.path),
             "resource": (

@@ -114,6 +114,7 @@ def test_atheris_finds_nothing_in_bounded_time(tmp_path: Path) -> None:
             sys.executable,
             str(ROOT / "tests" / "fuzz" / "harness.py"),
             "-max_total_time=20",
+            f"-artifact_prefix={tmp_path}/",
             "-rss_limit_mb=2048",
             "-timeout=20",
             str(corpus),

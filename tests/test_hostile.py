@@ -18,7 +18,10 @@ import pytest
 from conftest import ROOT
 from helpers import run
 
-GATEWAY = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {}\n"
+GATEWAY = (
+    "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n"
+    "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*']}]\n"
+)
 
 
 def _bomb() -> bytes:

@@ -10,7 +10,7 @@ from typing import Any
 from meshgen import yamlio
 from meshgen.errors import InputError
 from meshgen.findings import Finding, Resource, describe, did_you_mean, format_path
-from meshgen.validation.schemaset import SchemaSet, bundled
+from meshgen.validation.schemaset import ISTIO_GROUP, SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
 MODEL_KEYS = frozenset({"services", "gateways", "preset", "defaults"})
@@ -221,10 +221,26 @@ def _validate_document(
         return
     report.checked.append(resource)
     pruned = prune_nulls(document)
+    found = len(report.findings)
     for error in validator.iter_errors(pruned):
         for code, path, message, at_key in _schema_issues(error):
             report.findings.append(
                 context.finding(code, message, path, document=index, key=at_key, resource=resource)
+            )
+    if len(report.findings) == found and group == ISTIO_GROUP:
+        # Istio's own checks run on what the schema accepts, as its webhook does.
+        from meshgen.rules import problems
+
+        for entry, path, message in problems(pruned):
+            where = format_path(path)
+            report.findings.append(
+                context.finding(
+                    entry.code,
+                    f"{where}: {message}" if where else message,
+                    path,
+                    document=index,
+                    resource=resource,
+                )
             )
     for violation in schemas.rule_violations(api_version, kind, pruned):
         where = format_path(violation.path)
@@ -233,6 +249,20 @@ def _validate_document(
         report.findings.append(
             context.finding(code, message, violation.path, document=index, resource=resource)
         )
+    ignored = _ignored_codes(document)
+    if ignored:
+        report.findings[found:] = [f for f in report.findings[found:] if f.code not in ignored]
+
+
+IGNORE_ANNOTATION = "meshgen.io/ignore"
+
+
+def _ignored_codes(document: dict[str, Any]) -> set[str]:
+    """Codes a resource opts out of: ``meshgen.io/ignore: "MG2104,MG2301"``."""
+    metadata = document.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(IGNORE_ANNOTATION) if isinstance(annotations, dict) else None
+    return {c.strip() for c in value.split(",")} if isinstance(value, str) else set()
 
 
 def _is_model(documents: list[Any]) -> bool:
