@@ -1,6 +1,11 @@
 """Istio's semantic validation, offline: every rule registered with its examples."""
 
-from meshgen.rules import gateway  # noqa: F401  (registers its rules)
+from meshgen.rules import (  # noqa: F401  (importing registers the rules)
+    common,
+    destinationrule,
+    gateway,
+    virtualservice,
+)
 from meshgen.rules.registry import RULES, Rule, problems
 
 __all__ = ["RULES", "Rule", "problems"]

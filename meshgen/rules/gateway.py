@@ -55,7 +55,7 @@ def _servers(spec: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _protocol(server: dict[str, Any]) -> str:
-    return str((server.get("port") or {}).get("protocol", "")).upper()
+    return str(p.mapping(server.get("port")).get("protocol", "")).upper()
 
 
 def _tls(server: dict[str, Any]) -> dict[str, Any] | None:
@@ -89,7 +89,7 @@ def rejected_annotations(spec: dict[str, Any], resource: dict[str, Any]) -> Iter
     `istio.io/dry-run` (only AuthorizationPolicy supports it) or the internal annotations
     `internal.istio.io/webhook-always-reject`, `internal.istio.io/parent-namespace` and
     `internal.istio.io/parents`, which only Istio itself sets."""
-    annotations = (resource.get("metadata") or {}).get("annotations") or {}
+    annotations = p.mapping(resource.get("metadata")).get("annotations") or {}
     for name, why in _REJECTED_ANNOTATIONS.items():
         if name in annotations:
             yield ("metadata", "annotations", name), f"annotation {name}: {why}"
@@ -111,7 +111,7 @@ def gateway_name(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Pro
     """A Gateway's name must be a DNS-1123 label: lower case letters, digits and `-`, at most
     63 characters. Dots are rejected even though Kubernetes allows them, because
     VirtualServices refer to gateways as `namespace/name`."""
-    name = (resource.get("metadata") or {}).get("name")
+    name = p.mapping(resource.get("metadata")).get("name")
     if isinstance(name, str) and not p.is_dns1123_label(name):
         yield (
             ("metadata", "name"),
@@ -249,7 +249,7 @@ def server_bind(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Prob
                 yield where, "unix address must not be empty"
             elif not path.startswith("@") and (not path.startswith("/") or path.endswith("/")):
                 yield where, f"{path} is not an absolute path to a file"
-            if (server.get("port") or {}).get("number", 0) != 0:
+            if p.mapping(server.get("port")).get("number", 0) != 0:
                 yield where, "port number must be 0 for a unix domain socket"
         elif problem := p.ip(bind):
             yield where, problem
@@ -297,7 +297,7 @@ def unique_port_names(spec: dict[str, Any], resource: dict[str, Any]) -> Iterato
     """Port names must be unique across a Gateway's servers."""
     seen: set[Any] = set()
     for i, server in _servers(spec):
-        name = (server.get("port") or {}).get("name")
+        name = p.mapping(server.get("port")).get("name")
         if name in seen:
             yield (
                 ("spec", "servers", i, "port", "name"),
@@ -461,7 +461,7 @@ def tls_termination(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
     OPTIONAL_MUTUAL also need `caCertificates` to verify clients."""
     for i, server in _servers(spec):
         tls = _tls(server)
-        mode = (tls or {}).get("mode")
+        mode = p.mapping(tls).get("mode")
         if not tls or mode not in ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"):
             continue
         if tls.get("credentialName") or tls.get("credentialNames"):

@@ -30,6 +30,11 @@ _JWT_CLAIM = re.compile(
 )
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """The value when it is a mapping, else an empty one: rules read loosely typed YAML."""
+    return value if isinstance(value, dict) else {}
+
+
 def is_dns1123_label(value: str) -> bool:
     return len(value) <= 63 and _DNS1123_LABEL.fullmatch(value) is not None
 
