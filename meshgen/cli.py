@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from meshgen import __version__
 from meshgen.errors import InputError, MeshgenError
-from meshgen.findings import Finding
+from meshgen.findings import Finding, Severity
 
 if TYPE_CHECKING:
     from meshgen.config import Settings
@@ -165,6 +165,20 @@ def _parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="fail (exit 1) on warnings as well as errors",
+    )
+    validate.add_argument(
+        "--context",
+        nargs="+",
+        default=[],
+        metavar="PATH",
+        help="more of the mesh, for checks across resources; their own problems are not "
+        "reported (say, the whole repository when a hook passes only changed files)",
+    )
+    validate.add_argument(
+        "--complete",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the input is the whole mesh: a missing gateway or subset is an error, not a warning",
     )
     validate.add_argument(
         "--ignore",
@@ -337,7 +351,8 @@ def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     text, source = _read_source(args.model, stdin, limits)
     model = parse_model(text, source, limits)
     rendered = render_loaded(model, args.templates, source)
-    problems = validate_text(rendered.text, f"{source} (rendered)", _schemas(args.crds)).findings
+    checked = validate_text(rendered.text, f"{source} (rendered)", _schemas(args.crds)).findings
+    problems = [p for p in checked if p.level is not Severity.INFO]  # infos are for validate
     _report([*model.warnings, *problems], stderr)
     if any(p.is_error for p in problems):
         from meshgen.report import summary
@@ -367,12 +382,15 @@ def _validate(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: T
     crds = args.crds or (settings.crds and _relative(settings.root, settings.crds))
     schemas = _schemas(crds)
     excluded = _exclusion(settings)
+    context = args.context or [_relative(settings.root, c) for c in settings.context]
     result = validate_paths(
         paths,
         schemas=schemas,
         stdin_text=stdin_text,
         exclude=excluded,
         limits=_limits(args, settings),
+        context=context,
+        complete=settings.complete if args.complete is None else args.complete,
     )
     ignored = {*settings.ignore, *args.ignore}
     findings = [f for f in result.findings if f.code not in ignored]

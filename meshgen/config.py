@@ -33,6 +33,8 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "ignore": (list, "codes whose findings are not reported, like MG107"),
     "include": (list, "what to validate when no path is given (default: the config's folder)"),
     "exclude": (list, "glob patterns of files never validated; * also matches across folders"),
+    "context": (list, "more of the mesh for checks across resources (like --context)"),
+    "complete": (bool, "the input is the whole mesh (like --complete)"),
     "max-file-size": (int, "the largest file read, in MiB (like --max-file-size)"),
     "max-documents": (int, "the most documents one file may hold (like --max-documents)"),
     "max-depth": (int, "the deepest nesting a document may have (like --max-depth)"),
@@ -46,6 +48,8 @@ class Settings:
     ignore: list[str] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    complete: bool = False
     max_file_size: int | None = None
     max_documents: int | None = None
     max_depth: int | None = None

@@ -224,7 +224,7 @@ def test_interrupted_write_keeps_the_old_file(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "fsync", interrupt)
-    model = ROOT / "examples" / "msaez-12st-mall" / "model.yaml"
+    model = ROOT / "examples" / "catalog-dark-launch" / "model.yaml"
     assert run("render", str(model), "-o", str(target)) == (130, "", "meshgen: interrupted\n")
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["istio.yaml"]

@@ -1,6 +1,7 @@
 """Istio's semantic validation, offline: every rule registered with its examples."""
 
 from meshgen.rules import (  # noqa: F401  (importing registers the rules)
+    analyzers,
     common,
     destinationrule,
     gateway,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from meshgen import yamlio
 from meshgen.errors import InputError
-from meshgen.findings import Finding, Resource, describe, did_you_mean, format_path
+from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean, format_path
 from meshgen.validation.schemaset import ISTIO_GROUP, SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
@@ -32,6 +33,7 @@ class Report:
     checked: list[Resource] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
+    mesh: list[Any] = field(default_factory=list)  # schema-valid Istio resources (Entry)
 
     @property
     def errors(self) -> list[Finding]:
@@ -161,6 +163,7 @@ class _FileContext:
         document: int = 0,
         key: bool = False,
         resource: Resource | None = None,
+        severity: Severity | None = None,
     ) -> Finding:
         where = self.positions.locate(path, key=key, document=document)
         return Finding(
@@ -170,6 +173,7 @@ class _FileContext:
             where.line,
             where.column,
             format_path(tuple(path)),
+            severity=severity,
             resource=resource,
         )
 
@@ -227,7 +231,13 @@ def _validate_document(
             report.findings.append(
                 context.finding(code, message, path, document=index, key=at_key, resource=resource)
             )
-    if len(report.findings) == found and group == ISTIO_GROUP:
+    valid = len(report.findings) == found
+    if group == ISTIO_GROUP:
+        from meshgen.rules.analyzers import Entry
+
+        # Part of the mesh for checks across resources, even with problems of its own.
+        report.mesh.append(Entry(pruned, context, index, reported=True, valid=valid))
+    if valid and group == ISTIO_GROUP:
         # Istio's own checks run on what the schema accepts, as its webhook does.
         from meshgen.rules import problems
 
@@ -294,6 +304,7 @@ def _validate_model(filename: str, text: str, schemas: SchemaSet, report: Report
         _validate_document(context, index, document, schemas, output)
     report.checked.extend(output.checked)
     report.findings.extend(output.findings)
+    report.mesh.extend(output.mesh)
 
 
 def validate_text(
@@ -303,9 +314,17 @@ def validate_text(
     report: Report | None = None,
     limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
 ) -> Report:
-    """Validate one file's text: every document, or the model it holds."""
+    """Validate one file's text: every document, or the model it holds.
+
+    Given no ``report``, the file is also analysed as a mesh of its own; given one, the
+    caller analyses everything it collected together (see :func:`analyze_mesh`).
+    """
     schemas = schemas or bundled()
-    report = report if report is not None else Report()
+    if report is None:
+        report = Report()
+        validate_text(text, filename, schemas, report, limits)
+        analyze_mesh(report)
+        return report
     report.files += 1
     found = len(report.findings)
     documents, syntax = yamlio.load_all_partial(text, filename, limits)
@@ -320,6 +339,31 @@ def validate_text(
             _validate_document(context, index, document, schemas, report)
     report.findings[found:] = sorted(report.findings[found:], key=lambda f: (f.line, f.column))
     return report
+
+
+def analyze_mesh(report: Report, context: list[Any] = (), complete: bool = False) -> None:  # type: ignore[assignment]
+    """Checks across every resource collected (and ``context`` entries, not reported)."""
+    from meshgen.rules.analyzers import Mesh, analyze
+
+    for code, (entry, path, message, severity) in analyze(Mesh([*report.mesh, *context], complete)):
+        if code in _ignored_codes(entry.resource):
+            continue
+        where = format_path(path)
+        resource = _resource(entry.resource)
+        report.findings.append(
+            entry.origin.finding(
+                code,
+                f"{where}: {message}" if where else message,
+                path,
+                document=entry.index,
+                resource=resource,
+                severity=severity,
+            )
+        )
+    order: dict[str, int] = {}
+    for finding in report.findings:
+        order.setdefault(finding.file, len(order))
+    report.findings.sort(key=lambda f: (order[f.file], f.line, f.column))
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
@@ -340,8 +384,23 @@ def validate_paths(
     stdin_text: str | None = None,
     exclude: Callable[[str], bool] | None = None,
     limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
+    context: Iterable[str] = (),
+    complete: bool = False,
 ) -> Report:
-    """Validate files and directories; ``-`` reads ``stdin_text``; ``exclude`` skips files."""
+    """Validate files and directories, together as one mesh; ``-`` reads ``stdin_text``;
+    ``exclude`` skips files. ``context`` files join the mesh for cross-resource checks
+    without their own problems being reported; ``complete`` says the input is the whole
+    mesh, so references to what is missing are errors."""
+    background = Report()
+    given = set(expand_paths(paths))
+    for path in expand_paths(context):
+        if path in given or path == "-":
+            continue
+        try:
+            validate_text(yamlio.read_text(path, limits), path, schemas, background, limits)
+        except InputError:
+            continue
+    quiet = [dataclasses.replace(entry, reported=False) for entry in background.mesh]
     report = Report()
     for path in expand_paths(paths):
         if exclude is not None and path != "-" and exclude(path):
@@ -359,4 +418,5 @@ def validate_paths(
             )
             continue
         validate_text(text, "<stdin>" if path == "-" else path, schemas, report, limits)
+    analyze_mesh(report, quiet, complete)
     return report
