@@ -168,12 +168,74 @@ def filled(source: Path) -> Callable[[], str]:
     return produce
 
 
+def rules_page() -> str:
+    from meshgen.findings import CODES
+    from meshgen.rules import RULES
+    from meshgen.rules.registry import example
+
+    groups = [
+        ("Every kind", lambda r: r.kind == "*"),
+        ("Gateway", lambda r: r.kind == "Gateway"),
+        ("VirtualService", lambda r: r.kind == "VirtualService"),
+        ("DestinationRule", lambda r: r.kind == "DestinationRule"),
+        ("Across resources", lambda r: r.kind == "mesh" and "lint" not in r.refs),
+        ("meshgen's mesh lint", lambda r: r.kind == "mesh" and "lint" in r.refs),
+    ]
+    parts = [
+        "# Rules\n",
+        "Generated from the rule registry (`meshgen/rules/`) by `python scripts/regenerate.py`; "
+        "do not edit.\n",
+        "What `meshgen validate` checks beyond the schema: Istio's validating webhook and "
+        "`istioctl validate` rules (their ids, like `G4` or `V19`, come from Istio's validation "
+        "code), the offline `istioctl analyze` analyzers, and meshgen's own mesh lint. Each "
+        "rule shows the Istio code it mirrors beside meshgen's (`[MG2104/IST0106]`); silence one "
+        "with `--ignore CODE`, the `ignore` setting, or on a resource with the annotation "
+        '`meshgen.io/ignore: "MG2104,MG2402"`. The failing and passing examples below are the '
+        "ones the tests run.\n",
+        "| code | Istio | severity | rule |",
+        "|---|---|---|---|",
+    ]
+    for code in sorted(RULES):
+        rule = RULES[code]
+        istio, level = rule.istio or "", rule.severity.value
+        parts.append(f"| [{code}](#{code.lower()}) | {istio} | {level} | {rule.title} |")
+    parts.append("")
+    for title, belongs in groups:
+        parts.append(f"## {title}\n")
+        for code in sorted(RULES):
+            rule = RULES[code]
+            if not belongs(rule):
+                continue
+            covers = " ".join(f"`{r}`" for r in rule.refs if r != "lint")
+            parts.append(f"### {code}\n")
+            parts.append(
+                f"**{rule.title}** · {rule.severity.value}"
+                + (f" · mirrors {rule.istio}" if rule.istio else "")
+                + (f" · Istio rules {covers}" if covers else "")
+                + "\n"
+            )
+            parts.append(rule.description + "\n")
+            kind = "Gateway" if rule.kind == "*" else rule.kind
+            for label, text in (("Fails", rule.bad), ("Passes", rule.good)):
+                manifest = text if text.startswith("apiVersion") else example(kind, text)
+                if len(manifest) > 2000:  # a huge value shown in part
+                    manifest = manifest[:300] + f"… ({len(manifest):,} characters in all)"
+                parts.append(f"{label}:\n\n```yaml\n{manifest.rstrip()}\n```\n")
+    parts.append("## Model and input codes\n")
+    parts.append("| code | severity | meaning |")
+    parts.append("|---|---|---|")
+    for code in sorted(c for c in CODES if c not in RULES):
+        parts.append(f"| {code} | {CODES[code].severity.value} | {CODES[code].title} |")
+    return "\n".join(parts) + "\n"
+
+
 def targets() -> Iterator[tuple[Path, Callable[[], str]]]:
     yield from example_goldens()
     yield from case_goldens()
     yield ROOT / "schemas" / "meshgen-model.schema.json", model_schema
     yield ROOT / "docs" / "cli.md", cli_page
     yield ROOT / "docs" / "model.md", model_page
+    yield ROOT / "docs" / "rules.md", rules_page
     for source in sorted((ROOT / "docs" / "src").glob("*.md")):
         yield ROOT / "docs" / source.name, filled(source)
 

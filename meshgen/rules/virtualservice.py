@@ -654,6 +654,29 @@ def fault_injection(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
 
 
 @rule(
+    "MG2231",
+    VS,
+    WARNING,
+    "abort without an error",
+    "V53",
+    bad=vs(f"[{{{ROUTE}, fault: {{abort: {{percentage: {{value: 10}}}}}}}}]"),
+    good=vs(f"[{{{ROUTE}, fault: {{abort: {{httpStatus: 503, percentage: {{value: 10}}}}}}}}]"),
+)
+def abort_without_error(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Problem]:
+    """An abort fault with no httpStatus, grpcStatus or http2Error aborts with nothing. Istio
+    computes this warning and then drops it; meshgen reports it."""
+    for i, route in _rules(spec):
+        abort = p.mapping(p.mapping(route.get("fault")).get("abort"))
+        if "abort" in p.mapping(route.get("fault")) and not any(
+            abort.get(k) for k in ("httpStatus", "grpcStatus", "http2Error")
+        ):
+            yield (
+                ("spec", "http", i, "fault", "abort"),
+                "the abort sets no httpStatus, grpcStatus or http2Error",
+            )
+
+
+@rule(
     "MG2219",
     VS,
     ERROR,
