@@ -77,6 +77,7 @@ class Mesh:
     )
     gateways: dict[tuple[str, str], Entry] = field(default_factory=dict)
     services_by_host: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
+    valid_by_kind: dict[str, list[Entry]] = field(default_factory=lambda: defaultdict(list))
 
     def __post_init__(self) -> None:
         # One identity is one resource: a model and its rendered file, both given, hold
@@ -86,6 +87,8 @@ class Mesh:
             unique.setdefault((entry.kind, entry.namespace, entry.name), entry)
         self.entries = list(unique.values())
         for entry in self.entries:
+            if entry.valid:
+                self.valid_by_kind[entry.kind].append(entry)
             if entry.kind == "DestinationRule" and isinstance(entry.spec.get("host"), str):
                 self.rules_by_host[service_key(entry.spec["host"], entry.namespace)].append(entry)
             elif entry.kind == "Gateway":
@@ -97,7 +100,7 @@ class Mesh:
 
     def of_kind(self, kind: str) -> Iterator[Entry]:
         """The schema-valid resources of a kind: what checks inspect (lookups see all)."""
-        return (e for e in self.entries if e.kind == kind and e.valid)
+        return iter(self.valid_by_kind.get(kind, ()))
 
 
 Hit = tuple[Entry, tuple[Any, ...], str, Severity | None]

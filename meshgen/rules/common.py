@@ -31,9 +31,19 @@ _POLICY_DURATIONS = (
 _TCP_IDLE = ("connectionPool", "tcp", "idleTimeout")  # where 0s turns the timeout off
 
 
-def policies(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+_last_policies: list[Any] = [None, []]  # (spec, its policies): rules of one resource share it
+
+
+def policies(spec: dict[str, Any]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every traffic policy of a DestinationRule: the top one, each subset's, and the
-    port-level settings of each."""
+    port-level settings of each. Reused while the rules look at the same resource."""
+    if _last_policies[0] is not spec:
+        _last_policies[:] = [spec, list(_walk_policies(spec))]
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = _last_policies[1]
+    return found
+
+
+def _walk_policies(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
     tops: list[tuple[tuple[Any, ...], Any]] = [
         (("spec", "trafficPolicy"), spec.get("trafficPolicy"))
     ]

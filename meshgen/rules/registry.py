@@ -77,13 +77,23 @@ def example(kind: str, spec: str, metadata: str = "{name: example, namespace: de
     return f"apiVersion: networking.istio.io/v1\nkind: {kind}\nmetadata: {metadata}\nspec: {spec}\n"
 
 
+_BY_KIND: dict[str, list[Rule]] = {}
+
+
+def _rules_for(kind: str) -> list[Rule]:
+    if len(_BY_KIND.get("", [])) != len(RULES):  # (re)built once every rule is registered
+        _BY_KIND.clear()
+        _BY_KIND[""] = list(RULES.values())
+    if kind not in _BY_KIND:
+        _BY_KIND[kind] = [r for r in RULES.values() if r.kind in (kind, "*")]
+    return _BY_KIND[kind]
+
+
 def problems(resource: dict[str, Any]) -> Iterator[tuple[Rule, Path, str]]:
     """Every rule the resource breaks: (rule, path from the document root, message)."""
-    kind = resource.get("kind")
     spec = resource.get("spec")
     if not isinstance(spec, dict):
         spec = {}
-    for entry in RULES.values():
-        if entry.kind in (kind, "*"):
-            for path, message in entry.check(spec, resource):
-                yield entry, path, message
+    for entry in _rules_for(str(resource.get("kind"))):
+        for path, message in entry.check(spec, resource):
+            yield entry, path, message

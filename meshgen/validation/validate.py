@@ -392,7 +392,8 @@ def validate_paths(
     without their own problems being reported; ``complete`` says the input is the whole
     mesh, so references to what is missing are errors."""
     background = Report()
-    given = set(expand_paths(paths))
+    files = list(expand_paths(paths))
+    given = set(files)
     for path in expand_paths(context):
         if path in given or path == "-":
             continue
@@ -402,7 +403,7 @@ def validate_paths(
             continue
     quiet = [dataclasses.replace(entry, reported=False) for entry in background.mesh]
     report = Report()
-    for path in expand_paths(paths):
+    for path in files:
         if exclude is not None and path != "-" and exclude(path):
             continue
         try:
