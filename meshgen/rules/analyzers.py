@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshgen.findings import CODES, Code, Severity
+from meshgen.findings import Severity
 from meshgen.rules.primitives import mapping, sequence
-from meshgen.rules.registry import ERROR, INFO, RULES, WARNING, Rule
+from meshgen.rules.registry import ERROR, INFO, WARNING, Rule, register
 
 CLUSTER = "svc.cluster.local"
 
@@ -119,24 +119,26 @@ def analyzer(
 ) -> Callable[[MeshCheck], MeshCheck]:
     """Register a cross-resource check; its examples are multi-document manifests."""
 
-    def register(check: MeshCheck) -> MeshCheck:
-        RULES[code] = Rule(
-            code,
-            "mesh",
-            severity,
-            title,
-            tuple(refs.split()),
-            istio,
-            " ".join((check.__doc__ or title).split()),
-            bad,
-            good,
-            lambda spec, resource: iter(()),
+    def decorate(check: MeshCheck) -> MeshCheck:
+        description = " ".join((check.__doc__ or title).split())
+        register(
+            Rule(
+                code,
+                "mesh",
+                severity,
+                title,
+                tuple(refs.split()),
+                istio,
+                description,
+                bad,
+                good,
+                lambda spec, resource: iter(()),
+            )
         )
-        CODES[code] = Code(code, severity, title, istio)
         ANALYZERS[code] = check
         return check
 
-    return register
+    return decorate
 
 
 def analyze(mesh: Mesh) -> Iterator[tuple[str, Hit]]:
@@ -150,6 +152,23 @@ def _doc(kind: str, name: str, spec: str, namespace: str = "default") -> str:
     return (
         f"apiVersion: networking.istio.io/v1\nkind: {kind}\n"
         f"metadata: {{name: {name}, namespace: {namespace}}}\nspec: {spec}\n"
+    )
+
+
+_WEB_VS = _doc(
+    "VirtualService",
+    "web",
+    "{hosts: [web.example.com], gateways: [edge], http: [{route: [{destination: {host: web}}]}]}",
+)
+
+
+def _edge(hosts: str) -> str:
+    """A Gateway edge with one HTTP server for ``hosts``."""
+    return _doc(
+        "Gateway",
+        "edge",
+        "{selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, "
+        f"protocol: HTTP}}, hosts: ['{hosts}']}}]}}",
     )
 
 
@@ -307,22 +326,8 @@ def _gateway_key(ref: str, namespace: str) -> tuple[str, str]:
     "gateway not in the input",
     "IST0101",
     istio="IST0101",
-    bad=_doc(
-        "VirtualService",
-        "web",
-        "{hosts: [web.example.com], gateways: [edge], http: [{route: [{destination: {host: web}}]}]}",
-    ),
-    good=_doc(
-        "Gateway",
-        "edge",
-        "{selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*.example.com']}]}",
-    )
-    + "---\n"
-    + _doc(
-        "VirtualService",
-        "web",
-        "{hosts: [web.example.com], gateways: [edge], http: [{route: [{destination: {host: web}}]}]}",
-    ),
+    bad=_WEB_VS,
+    good=_edge("*.example.com") + "---\n" + _WEB_VS,
 )
 def unknown_gateways(mesh: Mesh) -> Iterator[Hit]:
     """A VirtualService is bound to a Gateway that is not in the input (a bare name is
@@ -374,28 +379,8 @@ def _host_matches(a: str, b: str) -> bool:
     "VirtualService hosts a gateway does not serve",
     "IST0132",
     istio="IST0132",
-    bad=_doc(
-        "Gateway",
-        "edge",
-        "{selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*.example.org']}]}",
-    )
-    + "---\n"
-    + _doc(
-        "VirtualService",
-        "web",
-        "{hosts: [web.example.com], gateways: [edge], http: [{route: [{destination: {host: web}}]}]}",
-    ),
-    good=_doc(
-        "Gateway",
-        "edge",
-        "{selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ['*.example.com']}]}",
-    )
-    + "---\n"
-    + _doc(
-        "VirtualService",
-        "web",
-        "{hosts: [web.example.com], gateways: [edge], http: [{route: [{destination: {host: web}}]}]}",
-    ),
+    bad=_edge("*.example.org") + "---\n" + _WEB_VS,
+    good=_edge("*.example.com") + "---\n" + _WEB_VS,
 )
 def hosts_not_on_gateway(mesh: Mesh) -> Iterator[Hit]:
     """None of a VirtualService's hosts is served by a Gateway it is bound to (server hosts,

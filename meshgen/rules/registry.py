@@ -38,6 +38,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
+def register(entry: Rule) -> None:
+    """Add a rule to the registry and its code to the codes findings use."""
+    if entry.code in RULES:
+        raise ValueError(f"rule code {entry.code} is registered twice")
+    RULES[entry.code] = entry
+    CODES[entry.code] = Code(entry.code, entry.severity, entry.title, entry.istio)
+
+
 def rule(
     code: str,
     kind: str,
@@ -50,26 +58,26 @@ def rule(
 ) -> Callable[[Check], Check]:
     """Register a check: ``check(spec, resource)`` yields (path under spec, message)."""
 
-    def register(check: Check) -> Check:
-        if code in RULES:
-            raise ValueError(f"rule code {code} is registered twice")
+    def decorate(check: Check) -> Check:
         mirrored = istio or (SCHEMA_ERROR if severity is ERROR else SCHEMA_WARNING)
-        RULES[code] = Rule(
-            code,
-            kind,
-            severity,
-            title,
-            tuple(refs.split()),
-            mirrored,
-            " ".join((check.__doc__ or title).split()),
-            bad,
-            good,
-            check,
+        description = " ".join((check.__doc__ or title).split())
+        register(
+            Rule(
+                code,
+                kind,
+                severity,
+                title,
+                tuple(refs.split()),
+                mirrored,
+                description,
+                bad,
+                good,
+                check,
+            )
         )
-        CODES[code] = Code(code, severity, title, mirrored)
         return check
 
-    return register
+    return decorate
 
 
 def example(kind: str, spec: str, metadata: str = "{name: example, namespace: default}") -> str:
