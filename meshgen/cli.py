@@ -345,13 +345,15 @@ def _read_source(name: str, stdin: TextIO, limits: Limits | None = None) -> tupl
 def _render(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from meshgen.model.load import parse_model
     from meshgen.rendering import render_loaded
-    from meshgen.validation.validate import validate_text
+    from meshgen.validation.validate import validate_rendered
 
     limits = _limits(args)
     text, source = _read_source(args.model, stdin, limits)
     model = parse_model(text, source, limits)
     rendered = render_loaded(model, args.templates, source)
-    checked = validate_text(rendered.text, f"{source} (rendered)", _schemas(args.crds)).findings
+    checked = validate_rendered(
+        rendered.text, rendered.documents, f"{source} (rendered)", _schemas(args.crds)
+    ).findings
     problems = [p for p in checked if p.level is not Severity.INFO]  # infos are for validate
     _report([*model.warnings, *problems], stderr)
     if any(p.is_error for p in problems):
@@ -476,19 +478,8 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
 def _explain(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from meshgen import report
     from meshgen.explanation import Request, explain
-    from meshgen.validation.validate import expand_paths
-    from meshgen.yamlio import load_all
 
-    resources: list[Any] = []
-    for path in expand_paths(args.paths):
-        text, name = _read_source(path, stdin)
-        documents = [d for d in load_all(text, name) if d is not None]
-        if len(documents) == 1 and _looks_like_model(documents[0]):
-            from meshgen.model.load import parse_model
-            from meshgen.rendering import render_loaded
-
-            documents = render_loaded(parse_model(text, name)).documents
-        resources.extend(documents)
+    resources, _ = _load_documents(args.paths, stdin, render_models=True)
     path, _, query = args.path.partition("?")
     request = Request(
         host=args.host,
@@ -517,16 +508,9 @@ def _explain(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
 
 def _import(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from meshgen.importing import import_manifests
-    from meshgen.validation.validate import expand_paths
-    from meshgen.yamlio import emit, load_all
+    from meshgen.yamlio import emit
 
-    limits = _limits(args)
-    documents: list[Any] = []
-    files = 0
-    for path in expand_paths(args.paths):
-        text, name = _read_source(path, stdin, limits)
-        documents += [d for d in load_all(text, name, limits) if d is not None]
-        files += 1
+    documents, files = _load_documents(args.paths, stdin, limits=_limits(args))
     imported = import_manifests(documents)
     for warning in imported.warnings:
         print(f"meshgen: warning: {warning}", file=stderr)
@@ -540,12 +524,28 @@ def _import(args: argparse.Namespace, stdin: TextIO, stdout: TextIO, stderr: Tex
     return EXIT_OK
 
 
-def _looks_like_model(document: Any) -> bool:
-    from meshgen.validation.validate import MODEL_KEYS
+def _load_documents(
+    paths: Sequence[str], stdin: TextIO, limits: Limits | None = None, render_models: bool = False
+) -> tuple[list[Any], int]:
+    """Every document in the files and folders given, and how many files there were; a
+    meshgen model becomes the manifests it renders when ``render_models``."""
+    from meshgen.validation.validate import expand_paths, is_model
+    from meshgen.yamlio import DEFAULT_LIMITS, load_all
 
-    return (
-        isinstance(document, dict) and "kind" not in document and bool(MODEL_KEYS & set(document))
-    )
+    limits = limits or DEFAULT_LIMITS
+    found: list[Any] = []
+    files = 0
+    for path in expand_paths(paths):
+        text, name = _read_source(path, stdin, limits)
+        documents = [d for d in load_all(text, name, limits) if d is not None]
+        if render_models and is_model(documents):
+            from meshgen.model.load import parse_model
+            from meshgen.rendering import render_loaded
+
+            documents = render_loaded(parse_model(text, name, limits)).documents
+        found += documents
+        files += 1
+    return found, files
 
 
 def _render_check(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:

@@ -275,7 +275,8 @@ def _ignored_codes(document: dict[str, Any]) -> set[str]:
     return {c.strip() for c in value.split(",")} if isinstance(value, str) else set()
 
 
-def _is_model(documents: list[Any]) -> bool:
+def is_model(documents: list[Any]) -> bool:
+    """Whether a file's documents are a meshgen model rather than manifests."""
     first = documents[0] if documents else None
     return (
         len(documents) == 1
@@ -298,13 +299,30 @@ def _validate_model(filename: str, text: str, schemas: SchemaSet, report: Report
         return
     report.findings.extend(loaded.warnings)
     rendered = render_loaded(loaded, source=filename)
-    output = Report()
-    context = _FileContext(f"{filename} (rendered)", rendered.text)
-    for index, document in enumerate(rendered.documents):
-        _validate_document(context, index, document, schemas, output)
-    report.checked.extend(output.checked)
-    report.findings.extend(output.findings)
-    report.mesh.extend(output.mesh)
+    _check_documents(f"{filename} (rendered)", rendered.text, rendered.documents, schemas, report)
+
+
+def _check_documents(
+    filename: str, text: str, documents: list[Any], schemas: SchemaSet, report: Report
+) -> None:
+    """Validate documents already parsed from ``text``, findings in position order."""
+    found = len(report.findings)
+    context = _FileContext(filename, text)
+    for index, document in enumerate(documents):
+        if document is not None:
+            _validate_document(context, index, document, schemas, report)
+    report.findings[found:] = sorted(report.findings[found:], key=lambda f: (f.line, f.column))
+
+
+def validate_rendered(
+    text: str, documents: list[Any], filename: str, schemas: SchemaSet | None = None
+) -> Report:
+    """Validate what a render produced (its text and the documents already read from it),
+    as a mesh of its own, without parsing the text again."""
+    report = Report(files=1)
+    _check_documents(filename, text, documents, schemas or bundled(), report)
+    analyze_mesh(report)
+    return report
 
 
 def validate_text(
@@ -330,13 +348,10 @@ def validate_text(
     documents, syntax = yamlio.load_all_partial(text, filename, limits)
     if syntax is not None:
         report.findings.append(syntax)
-    if syntax is None and _is_model(documents):
+    if syntax is None and is_model(documents):
         _validate_model(filename, text, schemas, report)
         return report
-    context = _FileContext(filename, text)
-    for index, document in enumerate(documents):
-        if document is not None:
-            _validate_document(context, index, document, schemas, report)
+    _check_documents(filename, text, documents, schemas, report)
     report.findings[found:] = sorted(report.findings[found:], key=lambda f: (f.line, f.column))
     return report
 
