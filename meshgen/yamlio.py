@@ -217,21 +217,53 @@ def _shape_problem(document: Any, limits: Limits) -> str | None:
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
-def _may_be_too_big(text: str, limits: Limits) -> bool:
-    """A cheap, conservative test: only text with anchors, or whose brackets and
-    indentation could nest past the limit, needs the full check.
+def _may_nest_too_deep(text: str, limits: Limits) -> bool:
+    """A cheap, conservative test: only text whose brackets, indentation or compact
+    nesting could go past the limit needs the full depth check.
 
     A document's depth is at most its bracket nesting plus twice its deepest
     indentation plus one (indentless sequences hang off a key without indenting).
     """
-    if "&" in text:
-        return True
     depth = deepest = 0
     for bracket in _NOT_BRACKETS.sub("", text):
         depth += 1 if bracket in "[{" else -1
         deepest = max(deepest, depth)
     indent = max(0, (limits.max_depth - deepest) // 2 - 1)
-    return deepest > limits.max_depth or re.search(rf"^ {{{indent},}}\S", text, re.M) is not None
+    if deepest > limits.max_depth or re.search(rf"^ {{{indent},}}\S", text, re.M):
+        return True
+    # Compact nesting ("- - - x", "? ? x") nests without brackets or indentation.
+    return re.search(rf"(?:[-?:][ \t]+){{{indent},}}", text) is not None
+
+
+def _depth_finding(text: str, filename: str, limits: Limits) -> Finding | None:
+    """A finding at the first collection nested deeper than the limit, or None.
+
+    Counted on the events of PyYAML's pure-Python parser, before anything is built: it
+    reads lazily and has no nesting limit of its own, so the limit and its message are
+    meshgen's whatever libyaml's internal limit is. Only suspicious text gets here.
+    """
+    import yaml
+    from yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > limits.max_depth:
+                    mark = event.start_mark
+                    return Finding(
+                        "MG003",
+                        f"refused: it nests deeper than {limits.max_depth} levels",
+                        filename,
+                        mark.line + 1,
+                        mark.column + 1,
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # loading reports the syntax error with its position
+    return None
 
 
 def load_all(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS) -> list[Any]:
@@ -250,7 +282,11 @@ def load_all_partial(
     from yaml import YAMLError
 
     documents: list[Any] = []
-    check_shape = _may_be_too_big(text, limits)
+    may_nest_too_deep = _may_nest_too_deep(text, limits)
+    check_shape = may_nest_too_deep or "&" in text
+    too_deep = _depth_finding(text, filename, limits) if may_nest_too_deep else None
+    if too_deep is not None:
+        return documents, too_deep
     try:
         import yaml
 
