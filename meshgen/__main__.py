@@ -1,5 +1,3 @@
-import sys
+from meshgen.cli import run
 
-from meshgen.cli import main
-
-sys.exit(main())
+run()

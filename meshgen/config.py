@@ -7,6 +7,7 @@ file's folder. Command-line flags override it.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import sys
@@ -55,6 +56,37 @@ class Settings:
     max_depth: int | None = None
     root: Path | None = None  # the folder of the file the settings came from
     source: str | None = None
+
+    def path(self, path: str) -> str:
+        """A path written in the settings file, as seen from the working directory."""
+        if self.root is None or os.path.isabs(path) or path == "-":
+            return path
+        return os.path.relpath(self.root / path)
+
+    def excludes(self, path: str) -> bool:
+        """Whether an ``exclude`` pattern (relative to the settings' folder) names ``path``."""
+        if not self.exclude:
+            return False
+        root = (self.root or Path.cwd()).resolve()
+        relative = Path(os.path.relpath(Path(path).resolve(), root)).as_posix()
+        return any(fnmatch.fnmatch(relative, pattern) for pattern in self.exclude)
+
+    def limits(
+        self,
+        max_file_size: int | None = None,
+        max_documents: int | None = None,
+        max_depth: int | None = None,
+    ) -> yamlio.Limits:
+        """The reading limits: the values given (from flags), else the settings', else the
+        defaults."""
+        defaults = yamlio.DEFAULT_LIMITS
+        size = max_file_size or self.max_file_size
+        return yamlio.Limits(
+            max_file_bytes=size * 1024 * 1024 if size else defaults.max_file_bytes,
+            max_documents=max_documents or self.max_documents or defaults.max_documents,
+            max_depth=max_depth or self.max_depth or defaults.max_depth,
+            max_nodes=defaults.max_nodes,
+        )
 
 
 def _problem(message: str, file: Path, line: int = 1, column: int = 1) -> InputError:

@@ -31,35 +31,36 @@ class Code:
     istio: str | None = None
 
 
-def _registry(*codes: Code) -> dict[str, Code]:
-    return {code.id: code for code in codes}
-
-
-CODES: dict[str, Code] = _registry(
-    Code("MG001", Severity.ERROR, "YAML syntax error"),
-    Code("MG002", Severity.ERROR, "duplicate mapping key"),
-    Code("MG003", Severity.ERROR, "unreadable or unusable file"),
-    Code("MG004", Severity.ERROR, "invalid meshgen settings"),
-    Code("MG010", Severity.ERROR, "unknown field"),
-    Code("MG011", Severity.ERROR, "invalid value"),
-    Code("MG012", Severity.ERROR, "missing required field"),
-    Code("MG020", Severity.ERROR, "route to a subset the service does not define"),
-    Code("MG021", Severity.ERROR, "reference to a gateway the model does not define"),
-    Code("MG022", Severity.ERROR, "reference to a service the model does not define"),
-    Code("MG023", Severity.ERROR, "duplicate name"),
-    Code("MG024", Severity.ERROR, "route weights total zero"),
-    Code("MG025", Severity.WARNING, "route weights do not add up to 100"),
-    Code("MG026", Severity.ERROR, "destination port the service does not expose"),
-    Code("MG027", Severity.WARNING, "model renders no resources"),
-    Code("MG100", Severity.ERROR, "unknown field"),
-    Code("MG101", Severity.ERROR, "wrong type"),
-    Code("MG102", Severity.ERROR, "invalid value"),
-    Code("MG103", Severity.ERROR, "missing required field"),
-    Code("MG104", Severity.ERROR, "apiVersion not served for this kind"),
-    Code("MG105", Severity.ERROR, "not a Kubernetes resource"),
-    Code("MG106", Severity.ERROR, "CEL validation rule violated"),
-    Code("MG107", Severity.INFO, "CEL validation rule not evaluated offline"),
-)
+# The codes of reading, model and schema problems. Semantic rules bring their own codes
+# (see meshgen.validation.rules.catalogue); nothing adds to this table at run time.
+BASE_CODES: dict[str, Code] = {
+    code.id: code
+    for code in (
+        Code("MG001", Severity.ERROR, "YAML syntax error"),
+        Code("MG002", Severity.ERROR, "duplicate mapping key"),
+        Code("MG003", Severity.ERROR, "unreadable or unusable file"),
+        Code("MG004", Severity.ERROR, "invalid meshgen settings"),
+        Code("MG010", Severity.ERROR, "unknown field"),
+        Code("MG011", Severity.ERROR, "invalid value"),
+        Code("MG012", Severity.ERROR, "missing required field"),
+        Code("MG020", Severity.ERROR, "route to a subset the service does not define"),
+        Code("MG021", Severity.ERROR, "reference to a gateway the model does not define"),
+        Code("MG022", Severity.ERROR, "reference to a service the model does not define"),
+        Code("MG023", Severity.ERROR, "duplicate name"),
+        Code("MG024", Severity.ERROR, "route weights total zero"),
+        Code("MG025", Severity.WARNING, "route weights do not add up to 100"),
+        Code("MG026", Severity.ERROR, "destination port the service does not expose"),
+        Code("MG027", Severity.WARNING, "model renders no resources"),
+        Code("MG100", Severity.ERROR, "unknown field"),
+        Code("MG101", Severity.ERROR, "wrong type"),
+        Code("MG102", Severity.ERROR, "invalid value"),
+        Code("MG103", Severity.ERROR, "missing required field"),
+        Code("MG104", Severity.ERROR, "apiVersion not served for this kind"),
+        Code("MG105", Severity.ERROR, "not a Kubernetes resource"),
+        Code("MG106", Severity.ERROR, "CEL validation rule violated"),
+        Code("MG107", Severity.INFO, "CEL validation rule not evaluated offline"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,9 @@ class Finding:
     """One problem in one file.
 
     ``line`` and ``column`` are 1-based; 0 means the position is unknown. ``path`` is the
-    location inside the document, as a dotted path (``services.catalog.routes[1]``).
+    location inside the document, as a dotted path (``services.catalog.routes[1]``); the
+    message does not repeat it. ``severity`` is set by whoever makes the finding, and
+    ``istio`` names the Istio code the finding mirrors, if any.
     """
 
     code: str
@@ -85,16 +88,18 @@ class Finding:
     line: int = 0
     column: int = 0
     path: str = ""
-    severity: Severity | None = None
+    severity: Severity = Severity.ERROR
     resource: Resource | None = None
-
-    @property
-    def level(self) -> Severity:
-        return self.severity or CODES[self.code].severity
+    istio: str | None = None
 
     @property
     def is_error(self) -> bool:
-        return self.level is Severity.ERROR
+        return self.severity is Severity.ERROR
+
+    @classmethod
+    def of(cls, code: str, message: str, file: str = "<input>", **fields: Any) -> Finding:
+        """A finding with one of the base codes, its severity taken from the code."""
+        return cls(code, message, file, severity=BASE_CODES[code].severity, **fields)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -8,29 +8,33 @@ scanning).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meshgen.findings import CODES, Finding, Severity
+from meshgen.findings import Code, Finding, Severity
 
-FORMATS = ("text", "json", "github", "sarif")
+
+def described(finding: Finding) -> str:
+    """The message as a person reads it: where in the document, then what."""
+    return f"{finding.path}: {finding.message}" if finding.path else finding.message
 
 
 def format_text(finding: Finding) -> str:
-    """``file:line:col: severity: message [code]``, the form editors and CI can click."""
+    """``file:line:col: severity: path: message [code/IST code]``, the form editors and CI
+    can click."""
     where = finding.file
     if finding.line:
         where += f":{finding.line}:{finding.column or 1}"
-    code = CODES.get(finding.code)
-    istio = f"/{code.istio}" if code is not None and code.istio else ""
-    return f"{where}: {finding.level.value}: {finding.message} [{finding.code}{istio}]"
+    istio = f"/{finding.istio}" if finding.istio else ""
+    return f"{where}: {finding.severity.value}: {described(finding)} [{finding.code}{istio}]"
 
 
 def summary(findings: Iterable[Finding]) -> str:
     counts = {level: 0 for level in Severity}
     for finding in findings:
-        counts[finding.level] += 1
+        counts[finding.severity] += 1
     parts = [f"{n} {level.value}{'s' if n != 1 else ''}" for level, n in counts.items() if n]
     return ", ".join(parts) if parts else "no problems"
 
@@ -49,9 +53,9 @@ def to_json(findings: Sequence[Finding]) -> str:
             "file": f.file,
             "line": f.line,
             "column": f.column,
-            "severity": f.level.value,
+            "severity": f.severity.value,
             "code": f.code,
-            "istioCode": CODES[f.code].istio if f.code in CODES else None,
+            "istioCode": f.istio,
             "message": f.message,
             "path": json_path(f.path),
             "resource": (
@@ -88,7 +92,9 @@ def to_github(findings: Sequence[Finding]) -> str:
         if f.line:
             props += [f"line={f.line}", f"col={f.column or 1}"]
         props.append(f"title={_escape_property(f'meshgen {f.code}')}")
-        lines.append(f"::{_GITHUB_LEVEL[f.level]} {','.join(props)}::{_escape_data(f.message)}")
+        lines.append(
+            f"::{_GITHUB_LEVEL[f.severity]} {','.join(props)}::{_escape_data(described(f))}"
+        )
     return "".join(line + "\n" for line in lines)
 
 
@@ -100,17 +106,18 @@ def _uri(file: str) -> str:
     return path.as_posix() if not path.is_absolute() else path.as_uri()
 
 
-def to_sarif(findings: Sequence[Finding], version: str) -> str:
-    """A SARIF 2.1.0 log with one run, the rules used, and one result per finding."""
-    codes = sorted({f.code for f in findings})
+def to_sarif(findings: Sequence[Finding], version: str, codes: dict[str, Code]) -> str:
+    """A SARIF 2.1.0 log with one run, the rules used (described by ``codes``), and one
+    result per finding."""
+    used = sorted({f.code for f in findings})
     rules = [
         {
             "id": code,
-            "name": CODES[code].title.replace(" ", "-"),
-            "shortDescription": {"text": CODES[code].title},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[code].severity]},
+            "name": codes[code].title.replace(" ", "-"),
+            "shortDescription": {"text": codes[code].title},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[codes[code].severity]},
         }
-        for code in codes
+        for code in used
     ]
     results: list[dict[str, Any]] = []
     for f in findings:
@@ -120,9 +127,9 @@ def to_sarif(findings: Sequence[Finding], version: str) -> str:
         results.append(
             {
                 "ruleId": f.code,
-                "ruleIndex": codes.index(f.code),
-                "level": _SARIF_LEVEL[f.level],
-                "message": {"text": f.message},
+                "ruleIndex": used.index(f.code),
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": described(f)},
                 "locations": [{"physicalLocation": location}],
             }
         )
@@ -137,6 +144,34 @@ def to_sarif(findings: Sequence[Finding], version: str) -> str:
         ],
     }
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_text(findings: Sequence[Finding], files: int, checked: int) -> str:
+    """One ``file:line:col`` line per finding, then a summary line."""
+    lines = [format_text(f) for f in findings]
+    lines.append(
+        f"{summary(findings)} in {files} file{'s' if files != 1 else ''} "
+        f"({checked} resource{'s' if checked != 1 else ''} checked)"
+    )
+    return "".join(line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class Run:
+    """What the reporters say about a run besides its findings."""
+
+    files: int
+    checked: int
+    version: str
+    codes: dict[str, Code]
+
+
+FORMATS: dict[str, Callable[[Sequence[Finding], Run], str]] = {
+    "text": lambda findings, run: to_text(findings, run.files, run.checked),
+    "json": lambda findings, run: to_json(findings),
+    "github": lambda findings, run: to_github(findings),
+    "sarif": lambda findings, run: to_sarif(findings, run.version, run.codes),
+}
 
 
 # -- explanations ------------------------------------------------------------------------

@@ -252,12 +252,13 @@ def _depth_finding(text: str, filename: str, limits: Limits) -> Finding | None:
                 depth += 1
                 if depth > limits.max_depth:
                     mark = event.start_mark
-                    return Finding(
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                    return Finding.of(
                         "MG003",
                         f"refused: it nests deeper than {limits.max_depth} levels",
                         filename,
-                        mark.line + 1,
-                        mark.column + 1,
+                        line=line,
+                        column=column,
                     )
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1

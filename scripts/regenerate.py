@@ -74,7 +74,7 @@ def _help(*argv: str) -> str:
 
 
 def cli_page() -> str:
-    from meshgen.cli import COMMANDS
+    from meshgen.cli import COMMAND_NAMES as COMMANDS
 
     parts = [
         "# Command line reference\n",
@@ -169,22 +169,21 @@ def filled(source: Path) -> Callable[[], str]:
 
 
 def rules_page() -> str:
-    from meshgen.findings import CODES
-    from meshgen.rules import RULES
-    from meshgen.rules.registry import example
+    from meshgen.findings import BASE_CODES
+    from meshgen.validation.rules import RULES
 
     groups = [
-        ("Every kind", lambda r: r.kind == "*"),
-        ("Gateway", lambda r: r.kind == "Gateway"),
-        ("VirtualService", lambda r: r.kind == "VirtualService"),
-        ("DestinationRule", lambda r: r.kind == "DestinationRule"),
-        ("Across resources", lambda r: r.kind == "mesh" and "lint" not in r.refs),
-        ("meshgen's mesh lint", lambda r: r.kind == "mesh" and "lint" in r.refs),
+        ("Every kind", lambda r: r.scope == "resource" and r.kinds == ("*",)),
+        ("Gateway", lambda r: r.scope == "resource" and r.kinds == ("Gateway",)),
+        ("VirtualService", lambda r: r.scope == "resource" and r.kinds == ("VirtualService",)),
+        ("DestinationRule", lambda r: r.scope == "resource" and r.kinds == ("DestinationRule",)),
+        ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),
+        ("meshgen's mesh lint", lambda r: r.scope == "mesh" and "lint" in r.refs),
     ]
     parts = [
         "# Rules\n",
-        "Generated from the rule registry (`meshgen/rules/`) by `python scripts/regenerate.py`; "
-        "do not edit.\n",
+        "Generated from the rule registry (`meshgen/validation/rules/`) by "
+        "`python scripts/regenerate.py`; do not edit.\n",
         "What `meshgen validate` checks beyond the schema: Istio's validating webhook and "
         "`istioctl validate` rules (their ids, like `G4` or `V19`, come from Istio's validation "
         "code), the offline `istioctl analyze` analyzers, and meshgen's own mesh lint. Each "
@@ -215,17 +214,16 @@ def rules_page() -> str:
                 + "\n"
             )
             parts.append(rule.description + "\n")
-            kind = "Gateway" if rule.kind == "*" else rule.kind
-            for label, text in (("Fails", rule.bad), ("Passes", rule.good)):
-                manifest = text if text.startswith("apiVersion") else example(kind, text)
+            for label, outcome in (("Fails", "fail"), ("Passes", "pass")):
+                manifest = rule.example(outcome)
                 if len(manifest) > 2000:  # a huge value shown in part
                     manifest = manifest[:300] + f"… ({len(manifest):,} characters in all)"
                 parts.append(f"{label}:\n\n```yaml\n{manifest.rstrip()}\n```\n")
     parts.append("## Model and input codes\n")
     parts.append("| code | severity | meaning |")
     parts.append("|---|---|---|")
-    for code in sorted(c for c in CODES if c not in RULES):
-        parts.append(f"| {code} | {CODES[code].severity.value} | {CODES[code].title} |")
+    for code in sorted(BASE_CODES):
+        parts.append(f"| {code} | {BASE_CODES[code].severity.value} | {BASE_CODES[code].title} |")
     return "\n".join(parts) + "\n"
 
 

@@ -78,7 +78,7 @@ def test_check_model_returns_every_finding(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text("services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1}}]\n")
     (warning,) = meshgen.check_model(model)
-    assert (warning.code, warning.level, warning.line) == ("MG025", meshgen.Severity.WARNING, 4)
+    assert (warning.code, warning.severity, warning.line) == ("MG025", meshgen.Severity.WARNING, 4)
     model.write_text("services: [")
     (error,) = meshgen.check_model(model)
     assert error.code == "MG001" and error.is_error

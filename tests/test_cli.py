@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -39,7 +40,9 @@ def test_render_reads_standard_input() -> None:
 def test_errors_from_standard_input_name_it() -> None:
     code, out, err = run("render", "-", stdin=BROKEN)
     assert (code, out) == (1, "")
-    assert err.startswith("<stdin>:4:16: error: service 'catalog': rule 1 sends to subset 'v3'")
+    assert err.startswith(
+        "<stdin>:4:16: error: services.catalog.routes[0].route[0]: rule 1 sends to subset 'v3'"
+    )
 
 
 def test_output_file_is_written_whole(tmp_path: Path) -> None:
@@ -98,11 +101,18 @@ def test_help_and_version_exit_0() -> None:
     assert code == 0 and out.startswith("meshgen ")
 
 
+def _with_run(name: str, run: object) -> tuple[cli.Command, ...]:
+    return tuple(
+        dataclasses.replace(c, run=run) if c.name == name else c  # type: ignore[arg-type]
+        for c in cli.COMMANDS
+    )
+
+
 def test_internal_errors_exit_3_with_a_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     def explode(*args: object) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "_render", explode)
+    monkeypatch.setattr(cli, "COMMANDS", _with_run("render", explode))
     code, out, err = run("render", str(DARK_LAUNCH))
     assert (code, out) == (3, "")
     assert err == (
@@ -117,7 +127,7 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupt(*args: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_render", interrupt)
+    monkeypatch.setattr(cli, "COMMANDS", _with_run("render", interrupt))
     assert run("render", str(DARK_LAUNCH)) == (130, "", "meshgen: interrupted\n")
 
 

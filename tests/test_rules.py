@@ -1,17 +1,20 @@
-"""Every semantic rule, from its own registered examples: the failing one must trigger
-it, the passing near miss must not (and must pass the schema, so the rule really ran)."""
+"""Every semantic rule, from its example files (found by directory): the failing one must
+trigger it, the passing near miss must not (and must pass the schema, so the rule really
+ran)."""
 
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 from conftest import SHARED
 
-from meshgen.rules import RULES
-from meshgen.rules.registry import example
+from meshgen.validation.rules import RULES
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.validate import Report, validate_text
+
+EXAMPLES = Path(__file__).parent.parent / "meshgen" / "validation" / "rules" / "examples"
 
 
 @cache
@@ -33,16 +36,15 @@ def _validate(code: str, text: str) -> Report:
     return report
 
 
-def _manifest(rule_kind: str, text: str) -> str:
-    if text.startswith("apiVersion"):
-        return text
-    return example("Gateway" if rule_kind == "*" else rule_kind, text)
+def test_every_rule_has_both_examples_and_every_example_a_rule() -> None:
+    for outcome in ("fail", "pass"):
+        found = {path.stem for path in (EXAMPLES / outcome).glob("*.yaml")}
+        assert found == set(RULES), outcome
 
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_failing_example_triggers_the_rule(code: str) -> None:
-    rule = RULES[code]
-    report = _validate(code, _manifest(rule.kind, rule.bad))
+    report = _validate(code, RULES[code].example("fail"))
     assert [f for f in report.findings if f.code == code], report.findings
     assert not [f for f in report.findings if f.code.startswith("MG1")], (
         "the example must pass the schema"
@@ -51,8 +53,7 @@ def test_failing_example_triggers_the_rule(code: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_near_miss_does_not(code: str) -> None:
-    rule = RULES[code]
-    report = _validate(code, _manifest(rule.kind, rule.good))
+    report = _validate(code, RULES[code].example("pass"))
     assert not [f for f in report.findings if f.code == code], report.findings
     assert not [f for f in report.findings if f.code.startswith("MG1")], (
         "the example must pass the schema"

@@ -59,7 +59,7 @@ def test_directories_are_searched_recursively(tmp_path: Path) -> None:
 def test_standard_input() -> None:
     code, out, _ = run("validate", "-", stdin=BROKEN.read_text())
     assert code == 1
-    assert out.startswith("<stdin>:5:3: error: metadata: unknown field 'namspace'")
+    assert out.startswith("<stdin>:5:3: error: metadata.namspace: unknown field")
 
 
 def test_missing_file_is_a_finding() -> None:
@@ -99,7 +99,7 @@ def test_json_format_shape() -> None:
         "severity": "error",
         "code": "MG100",
         "istioCode": None,
-        "message": "metadata: unknown field 'namspace'; did you mean 'namespace'?",
+        "message": "unknown field; did you mean 'namespace'?",
         "path": "$.metadata.namspace",
         "resource": {"kind": "VirtualService", "namespace": None, "name": "reviews"},
     }
@@ -115,7 +115,7 @@ def test_github_format_annotates_file_and_line() -> None:
     assert code == 1
     assert out.splitlines()[0] == (
         f"::error file={BROKEN},line=5,col=3,title=meshgen MG100::"
-        "metadata: unknown field 'namspace'; did you mean 'namespace'?"
+        "metadata.namspace: unknown field; did you mean 'namespace'?"
     )
 
 
@@ -166,7 +166,7 @@ def test_render_refuses_to_write_invalid_output(tmp_path: Path) -> None:
     model = ROOT / "examples" / "gateway-tls" / "model.yaml"
     code, out, err = run("render", str(model), "--templates", str(tmp_path), "-o", str(target))
     assert (code, out) == (1, "")
-    assert "(rendered):" in err and "unknown field 'bogus'" in err
+    assert "(rendered):" in err and "spec.bogus: unknown field" in err
     assert err.endswith("nothing written\n")
     assert not target.exists()
 

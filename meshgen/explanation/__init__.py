@@ -11,13 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshgen.explanation.hosts import fqdn, matches, specificity, visible
 from meshgen.explanation.policy import destination_rule, effective_policy, subset_of
 from meshgen.explanation.request import Request, unmet
+from meshgen.manifests import ROOT_NAMESPACE, identity
+from meshgen.manifests.hosts import (
+    MESH,
+    bound_gateways,
+    covers,
+    fqdn,
+    gateway_ref,
+    request_hosts,
+    specificity,
+    visible,
+)
 
 __all__ = ["Destination", "Explanation", "Request", "Skipped", "explain"]
-
-ROOT_NAMESPACE = "istio-system"
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,8 @@ class Explanation:
 
 
 def _meta(resource: dict[str, Any]) -> tuple[str, str]:
-    metadata = resource.get("metadata") or {}
-    return str(metadata.get("namespace") or "default"), str(metadata.get("name") or "?")
+    _, namespace, name = identity(resource)
+    return namespace, name
 
 
 def _name(resource: dict[str, Any]) -> str:
@@ -75,29 +83,25 @@ def _name(resource: dict[str, Any]) -> str:
     return f"{namespace}/{name}"
 
 
-def _gateway_ref(ref: str, namespace: str) -> str:
-    return ref if ref == "mesh" or "/" in ref else f"{namespace}/{ref}"
-
-
 def _kind(resources: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [r for r in resources if isinstance(r, dict) and r.get("kind") == kind]
 
 
 def _request_gateway(request: Request, gateways: list[dict[str, Any]]) -> str:
-    if request.gateway == "mesh" or "/" in request.gateway:
+    if request.gateway == MESH or "/" in request.gateway:
         return request.gateway
     named = [g for g in gateways if _meta(g)[1] == request.gateway]
-    return _name(named[0]) if named else _gateway_ref(request.gateway, request.source_namespace)
+    return _name(named[0]) if named else gateway_ref(request.gateway, request.source_namespace)
 
 
-def _request_host(request: Request) -> str:
-    if request.gateway != "mesh":
-        return request.host  # a gateway matches the Host header as sent
-    return fqdn(request.host, request.source_namespace)
+def _request_hosts(request: Request) -> list[str]:
+    if request.gateway != MESH:
+        return [request.host.lower()]  # a gateway matches the Host header as sent
+    return request_hosts(request.host, request.source_namespace)
 
 
 def _pick_virtual_services(
-    services: list[dict[str, Any]], host: str, gateway: str, client_namespace: str
+    services: list[dict[str, Any]], hosts: list[str], gateway: str, client_namespace: str
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The VirtualServices whose rules apply, in order, and notes on the choice.
 
@@ -110,22 +114,23 @@ def _pick_virtual_services(
         spec = vs.get("spec") or {}
         if spec.get("http") is None and spec.get("tcp") is None and spec.get("tls") is None:
             continue  # a delegate VirtualService is reached only from its parent
-        bound = [_gateway_ref(g, namespace) for g in spec.get("gateways") or ["mesh"]]
-        if gateway not in bound:
+        if gateway not in bound_gateways(spec, namespace):
             continue
-        if gateway == "mesh" and not visible(spec.get("exportTo"), namespace, client_namespace):
+        if gateway == MESH and not visible(spec.get("exportTo"), namespace, client_namespace):
             continue
         for pattern in spec.get("hosts") or []:
-            resolved = pattern if gateway != "mesh" else fqdn(pattern, namespace)
-            if matches(resolved, host):
-                candidates.append((specificity(resolved), resolved, order, vs))
+            resolved = pattern if gateway != MESH else fqdn(pattern, namespace)
+            for rank, host in enumerate(hosts):  # the host as written before its aliases
+                if covers(resolved, host):
+                    candidates.append(((rank, *specificity(resolved)), resolved, order, vs))
+                    break
     if not candidates:
         return [], []
     candidates.sort(key=lambda c: (c[0], c[2]))
     best = candidates[0][1]
     chosen = [vs for _, pattern, _, vs in candidates if pattern == best]
     chosen = [vs for i, vs in enumerate(chosen) if vs not in chosen[:i]]
-    if gateway != "mesh":
+    if gateway != MESH:
         notes = (
             [
                 f"on a gateway, the rules of every VirtualService for {best} are merged, in order: "
@@ -167,11 +172,7 @@ def _destination(
             vs
             for vs in _kind(resources, "VirtualService")
             if any(fqdn(h, _meta(vs)[0]) == host for h in (vs.get("spec") or {}).get("hosts") or [])
-            and "mesh"
-            in [
-                _gateway_ref(g, _meta(vs)[0])
-                for g in (vs.get("spec") or {}).get("gateways") or ["mesh"]
-            ]
+            and MESH in bound_gateways(vs.get("spec") or {}, _meta(vs)[0])
         ]
         for vs in own:
             if _name(vs) == consulted:
@@ -231,7 +232,7 @@ def _rules(
 
 def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway: str) -> str | None:
     """Why the gateway redirects the request to HTTPS before routing it, if it does."""
-    if gateway == "mesh" or request.scheme != "http":
+    if gateway == MESH or request.scheme != "http":
         return None
     port = request.port or 80
     for resource in gateways:
@@ -240,7 +241,7 @@ def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway:
         for server in (resource.get("spec") or {}).get("servers") or []:
             number = (server.get("port") or {}).get("number")
             hosts = [h.split("/", 1)[-1] for h in server.get("hosts") or []]
-            if number != port or not any(matches(h, request.host) for h in hosts):
+            if number != port or not any(covers(h, request.host.lower()) for h in hosts):
                 continue
             if (server.get("tls") or {}).get("httpsRedirect"):
                 return (
@@ -253,7 +254,8 @@ def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway:
 def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
     """Where ``request`` goes, given the Istio ``resources`` of the mesh."""
     gateway = _request_gateway(request, _kind(resources, "Gateway"))
-    host = _request_host(request)
+    hosts = _request_hosts(request)
+    host = hosts[0]
     result = Explanation(request=request, host=host)
     redirect = _gateway_redirect(request, _kind(resources, "Gateway"), gateway)
     if redirect is not None:
@@ -261,11 +263,11 @@ def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
         result.notes.append(redirect)
         return result
     chosen, notes = _pick_virtual_services(
-        _kind(resources, "VirtualService"), host, gateway, request.source_namespace
+        _kind(resources, "VirtualService"), hosts, gateway, request.source_namespace
     )
     result.notes.extend(notes)
     if not chosen:
-        if gateway != "mesh":
+        if gateway != MESH:
             result.notes.append(
                 f"no VirtualService bound to {gateway} serves {host}: the gateway answers 404"
             )
@@ -287,7 +289,7 @@ def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
     for index, rule, owner in rules:
         owner_namespace, _ = _meta(owner)
         blocks = [
-            {**m, "gateways": [_gateway_ref(g, owner_namespace) for g in m["gateways"]]}
+            {**m, "gateways": [gateway_ref(g, owner_namespace) for g in m["gateways"]]}
             if m.get("gateways")
             else m
             for m in rule.get("match") or [{}]
@@ -300,7 +302,7 @@ def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
         result.skipped.append(
             Skipped(_name(owner), index, rule.get("name"), "; or ".join(r for r in reasons if r))
         )
-    if gateway != "mesh":
+    if gateway != MESH:
         result.notes.append("no rule matches: the gateway answers 404")
     else:
         result.notes.append(

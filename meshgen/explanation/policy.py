@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from meshgen.explanation.hosts import fqdn, matches, specificity, visible
+from meshgen.manifests import identity
+from meshgen.manifests.hosts import covers, fqdn, service_of, specificity, visible
 
 POLICY_FIELDS = ("loadBalancer", "connectionPool", "outlierDetection", "tls")
 
@@ -17,14 +18,15 @@ def destination_rule(
     Istio looks in the client's namespace first, then in the namespace of the service,
     then in the root namespace; within one, an exact host beats a wildcard.
     """
-    service_namespace = host.split(".")[1] if host.endswith(".svc.cluster.local") else None
+    service = service_of(host)
+    service_namespace = service[0] if service else None
     for namespace in (client_namespace, service_namespace, root_namespace):
         candidates = [
             rule
             for rule in rules
             if _namespace(rule) == namespace
             and visible(rule.get("spec", {}).get("exportTo"), namespace or "", client_namespace)
-            and matches(_host(rule), host)
+            and covers(_host(rule), host)
         ]
         if candidates:
             return min(candidates, key=lambda rule: specificity(_host(rule)))
@@ -32,7 +34,7 @@ def destination_rule(
 
 
 def _namespace(resource: dict[str, Any]) -> str:
-    return str((resource.get("metadata") or {}).get("namespace") or "default")
+    return identity(resource)[1]
 
 
 def _host(rule: dict[str, Any]) -> str:

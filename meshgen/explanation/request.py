@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
+
+from meshgen.manifests.hosts import compile_regex
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,11 @@ class Request:
         return self.host if self.port is None else f"{self.host}:{self.port}"
 
 
-@cache
 def _regex(pattern: str) -> Any:
-    """A compiled regular expression, with RE2 (Istio's engine) when it is installed."""
+    """RE2 (Istio's engine) compiled, or None for a pattern Istio would have refused."""
     try:
-        import re2
-
-        return re2.compile(pattern)
-    except ImportError:  # pragma: no cover - re2 comes with cel-python
-        return re.compile(pattern)
-    except Exception:
+        return compile_regex(pattern)
+    except ValueError:
         return None
 
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshgen.importing.convert import (
-    GROUP,
-    KINDS,
     convert_gateway,
     convert_service,
     identity,
     pair_services,
 )
+from meshgen.manifests import ISTIO_NETWORKING as GROUP
+from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 
 __all__ = ["Imported", "import_manifests", "import_resources"]

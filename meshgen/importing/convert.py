@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-GROUP = "networking.istio.io"
-KINDS = ("Gateway", "VirtualService", "DestinationRule")
+from meshgen.manifests import mapping
+
 DEFAULT_SELECTOR = {"istio": "ingressgateway"}
 PREFIXES = {"msaez": {"VirtualService": "vsvc-", "DestinationRule": "destrule-"}}
 
@@ -19,7 +19,8 @@ Indexed = tuple[int, dict[str, Any]]
 
 
 def identity(resource: dict[str, Any]) -> tuple[str, str | None, str]:
-    metadata = resource.get("metadata") or {}
+    """(kind, namespace, name) as written: a model renders "no namespace" back as none."""
+    metadata = mapping(resource.get("metadata"))
     return (str(resource.get("kind")), metadata.get("namespace"), str(metadata.get("name")))
 
 

@@ -56,7 +56,7 @@ def _check_destination(
         yield ModelIssue(
             "MG022",
             path,
-            f"service '{service.key}': {what} names service '{destination.service}', "
+            f"{what} names service '{destination.service}', "
             f"which the model does not define{did_you_mean(destination.service, plan.services)}",
         )
         return
@@ -68,7 +68,7 @@ def _check_destination(
         yield ModelIssue(
             "MG020",
             path,
-            f"service '{service.key}': {what} sends to subset '{destination.subset}', which "
+            f"{what} sends to subset '{destination.subset}', which "
             f"{owner} does not define (it has {_quoted(target.subsets)})"
             f"{did_you_mean(destination.subset, target.subsets)}",
         )
@@ -77,14 +77,14 @@ def _check_destination(
         yield ModelIssue(
             "MG026",
             path,
-            f"service '{service.key}': {what} sends to port {destination.port.number}, but "
+            f"{what} sends to port {destination.port.number}, but "
             f"service '{target.key}' exposes {', '.join(map(str, ports))}",
         )
     elif destination.port is None and len(ports) > 1:
         yield ModelIssue(
             "MG026",
             path,
-            f"service '{service.key}': {what} must name a port: service '{target.key}' "
+            f"{what} must name a port: service '{target.key}' "
             f"exposes {', '.join(map(str, ports))} (add port: {ports[0]})",
         )
 
@@ -100,14 +100,13 @@ def _check_weights(
         yield ModelIssue(
             "MG024",
             path,
-            f"service '{service.key}': rule {rule + 1} gives every destination weight 0, "
-            "so it has nowhere to send traffic",
+            f"rule {rule + 1} gives every destination weight 0, so it has nowhere to send traffic",
         )
     elif total != 100:
         yield ModelIssue(
             "MG025",
             path,
-            f"service '{service.key}': rule {rule + 1} weights add up to {total}, not 100; "
+            f"rule {rule + 1} weights add up to {total}, not 100; "
             "Istio reads them as relative shares",
         )
 
@@ -143,7 +142,7 @@ def _check_gateway_name(
     yield ModelIssue(
         "MG021",
         path,
-        f"service '{service.key}' is bound to gateway '{name}', which the model does not "
+        f"bound to gateway '{name}', which the model does not "
         f"define (it has {_quoted(plan.gateways)}){hint}",
     )
 
@@ -169,7 +168,7 @@ def _check_unique_resources(plan: MeshPlan) -> Iterator[ModelIssue]:
                 yield ModelIssue(
                     "MG023",
                     service.path,
-                    f"service '{service.key}' generates {kind} "
+                    f"generates {kind} "
                     f"{'/'.join(filter(None, (metadata.namespace, metadata.name)))}, "
                     f"which service '{seen[key]}' generates too; "
                     "give one of them another name",

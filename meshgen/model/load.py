@@ -83,39 +83,37 @@ _BOUNDS = {
 def _issue(error: Any) -> ModelIssue:
     loc = tuple(error["loc"])
     kind = error["type"]
-    where = format_path(loc[:-1] if kind == "extra_forbidden" else loc)
-    prefix = f"{where}: " if where else ""
     value = error.get("input")
     if kind == "extra_forbidden":
         field = str(loc[-1])
         hint = did_you_mean(field, _fields_at(loc[:-1]))
-        return ModelIssue("MG010", loc, f"{prefix}unknown field '{field}'{hint}", at_key=True)
+        return ModelIssue("MG010", loc, f"unknown field{hint}", at_key=True)
     if kind == "missing":
-        return ModelIssue("MG012", loc, f"{prefix}this field is required")
+        return ModelIssue("MG012", loc, "this field is required")
     if kind == "duplicate_name":
-        return ModelIssue("MG023", loc, f"{prefix}{error['msg']}")
+        return ModelIssue("MG023", loc, f"{error['msg']}")
     if kind == "string_type" and isinstance(value, (int, float, bool)):
         text = str(value).lower() if isinstance(value, bool) else str(value)
         return ModelIssue(
-            "MG011", loc, f'{prefix}expected a string, got {describe(value)}; quote it: "{text}"'
+            "MG011", loc, f'expected a string, got {describe(value)}; quote it: "{text}"'
         )
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
         hint = did_you_mean(str(value), choices) if isinstance(value, str) else ""
-        return ModelIssue("MG011", loc, f"{prefix}{describe(value)} is not one of {expected}{hint}")
+        return ModelIssue("MG011", loc, f"{describe(value)} is not one of {expected}{hint}")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return ModelIssue("MG011", loc, f"{prefix}expected a mapping, got {describe(value)}")
+        return ModelIssue("MG011", loc, f"expected a mapping, got {describe(value)}")
     if kind == "list_type":
-        return ModelIssue("MG011", loc, f"{prefix}expected a list, got {describe(value)}")
+        return ModelIssue("MG011", loc, f"expected a list, got {describe(value)}")
     bound = _BOUNDS.get(kind)
     if bound is not None:
         limit = next(iter(error.get("ctx", {}).values()), "?")
-        return ModelIssue("MG011", loc, f"{prefix}must be {bound} {limit}, got {value}")
+        return ModelIssue("MG011", loc, f"must be {bound} {limit}, got {value}")
     message = error["msg"].removeprefix("Value error, ")
     if kind.endswith("_type") or kind.endswith("_parsing"):
         message = f"{message[0].lower()}{message[1:]}, got {describe(value)}"
-    return ModelIssue("MG011", loc, f"{prefix}{message}")
+    return ModelIssue("MG011", loc, f"{message}")
 
 
 def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Finding]:
@@ -124,13 +122,13 @@ def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Findi
     for issue in issues:
         position = index.locate(issue.path, key=issue.at_key) if index else yamlio.Position(0, 0)
         findings.append(
-            Finding(
+            Finding.of(
                 issue.code,
                 issue.message,
                 filename,
-                position.line,
-                position.column,
-                format_path(issue.path),
+                line=position.line,
+                column=position.column,
+                path=format_path(issue.path),
             )
         )
     return sorted(findings, key=lambda f: (f.line, f.column))

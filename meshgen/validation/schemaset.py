@@ -153,3 +153,12 @@ def bundled() -> SchemaSet:
             text = (folder / version / f"{kind}.json").read_text(encoding="utf-8")
             schemas[(f"{ISTIO_GROUP}/{version}", kind)] = json.loads(text)
     return SchemaSet(schemas, "bundled schemas (Istio 1.18)")
+
+
+def schemas_for(crds: str | None) -> SchemaSet:
+    """The bundled schemas, overlaid with those of a CRD file or bundle when one is given."""
+    if not crds:
+        return bundled()
+    from meshgen.validation.crds import load_schema_file
+
+    return bundled().overlaid(load_schema_file(crds))

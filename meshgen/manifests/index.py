@@ -1,0 +1,77 @@
+"""The mesh: every resource of one run, indexed by what cross-resource checks and explain
+look up (kind, host, namespace, name)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from meshgen.manifests import Identity, Manifest, sequence
+from meshgen.manifests.hosts import fqdn, gateway_ref
+
+
+@dataclass
+class MeshIndex:
+    """Resources by identity (the first of a duplicate wins), kind, and host.
+
+    A model and its rendered file given together hold the same resources; one identity is
+    one resource, so they never conflict with themselves. ``duplicates`` keeps the later
+    copies that were shadowed.
+    """
+
+    manifests: list[Manifest] = field(default_factory=list)
+    complete: bool = False  # the input is the whole mesh: what is missing is missing
+    duplicates: list[tuple[Manifest, Manifest]] = field(default_factory=list)
+    by_identity: dict[Identity, Manifest] = field(default_factory=dict)
+    _by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+    _valid_by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+    _routes_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+    _rules_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def of(cls, manifests: Iterable[Manifest], complete: bool = False) -> MeshIndex:
+        index = cls(complete=complete)
+        for manifest in manifests:
+            index.add(manifest)
+        return index
+
+    def add(self, manifest: Manifest) -> None:
+        first = self.by_identity.get(manifest.identity)
+        if first is not None:
+            if first.document != manifest.document or first.source is manifest.source:
+                self.duplicates.append((first, manifest))
+            return
+        self.by_identity[manifest.identity] = manifest
+        self.manifests.append(manifest)
+        kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
+        self._by_kind[kind].append(manifest)
+        if manifest.valid:
+            self._valid_by_kind[kind].append(manifest)
+        if kind == "DestinationRule" and isinstance(spec.get("host"), str):
+            self._rules_by_host[fqdn(spec["host"], namespace)].append(manifest)
+        elif kind == "VirtualService":
+            for host in sequence(spec.get("hosts")):
+                if isinstance(host, str):
+                    self._routes_by_host[fqdn(host, namespace)].append(manifest)
+
+    def all(self, kind: str) -> list[Manifest]:
+        """Every resource of a kind, in input order, whatever its schema verdict."""
+        return self._by_kind.get(kind, [])
+
+    def of_kind(self, kind: str) -> Iterator[Manifest]:
+        """The schema-valid resources of a kind: what checks inspect (lookups see all)."""
+        return iter(self._valid_by_kind.get(kind, ()))
+
+    def destination_rules(self, host: str) -> list[Manifest]:
+        """DestinationRules whose host is exactly ``host`` (an FQDN)."""
+        return self._rules_by_host.get(host, [])
+
+    def virtual_services(self, host: str) -> list[Manifest]:
+        """VirtualServices that name exactly ``host`` (an FQDN) among their hosts."""
+        return self._routes_by_host.get(host, [])
+
+    def gateway(self, ref: str, namespace: str) -> Manifest | None:
+        """The Gateway a VirtualService of ``namespace`` names as ``ref``."""
+        space, _, name = gateway_ref(ref, namespace).partition("/")
+        return self.by_identity.get(("Gateway", space, name))

@@ -1,0 +1,399 @@
+"""Checks across resources: `istioctl analyze`'s offline analyzers, and meshgen's mesh lint.
+
+Every resource given in one run forms one mesh (plus context files, whose own problems
+are not reported). Input is often partial (a pre-commit hook sees only changed files),
+so a reference to something absent from the input altogether is a warning, unless the
+run says the input is the whole mesh (``--complete``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from meshgen.manifests import Manifest, mapping, sequence
+from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
+from meshgen.manifests.index import MeshIndex
+from meshgen.validation.rules.registry import ERROR, INFO, WARNING, Problem, rule
+
+
+@rule(
+    "MG2401",
+    "VirtualService",
+    ERROR,
+    "VirtualServices for the same host on sidecars",
+    "IST0109",
+    istio="IST0109",
+    scope="mesh",
+)
+def conflicting_hosts(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two VirtualServices that apply to sidecars (`mesh`) and are visible in the same
+    namespaces claim the same host: which one a sidecar uses is undefined. Merge them
+    into one VirtualService. Short hosts are compared as FQDNs in their namespace."""
+    claims: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+    for entry in mesh.of_kind("VirtualService"):
+        if not applies_to_mesh(entry.spec):
+            continue
+        scopes = export_scopes(entry.spec.get("exportTo"), entry.namespace)
+        for host in entry.spec.get("hosts") or []:
+            if isinstance(host, str):
+                for scope in scopes:
+                    claims[(scope, fqdn(host, entry.namespace))].append(entry)
+    for (scope, host), owners in claims.items():
+        if scope != "*":
+            owners = owners + [e for e in claims.get(("*", host), []) if e not in owners]
+        unique = {e.ref: e for e in owners}
+        if len(unique) > 1:
+            names = ", ".join(sorted(unique))
+            for entry in unique.values():
+                yield Problem(
+                    ("spec", "hosts"),
+                    f"VirtualServices {names} all claim host {host} for sidecars; which one applies is undefined: merge them",
+                    entry,
+                )
+
+
+def _subset_references(entry: Manifest) -> Iterator[tuple[tuple[Any, ...], dict[str, Any], str]]:
+    for kind in ("http", "tcp", "tls"):
+        for i, route in enumerate(entry.spec.get(kind) or []):
+            route = mapping(route)
+            for k, destination in enumerate(route.get("route") or []):
+                yield (
+                    ("spec", kind, i, "route", k, "destination"),
+                    mapping(mapping(destination).get("destination")),
+                    "route",
+                )
+            if kind == "http" and route.get("mirror"):
+                yield ("spec", kind, i, "mirror"), mapping(route.get("mirror")), "mirror"
+            for k, mirror in enumerate(route.get("mirrors") or [] if kind == "http" else []):
+                yield (
+                    ("spec", kind, i, "mirrors", k, "destination"),
+                    mapping(mapping(mirror).get("destination")),
+                    "mirror",
+                )
+
+
+@rule(
+    "MG2402",
+    ("VirtualService", "DestinationRule"),
+    ERROR,
+    "subset no DestinationRule defines",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_subsets(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route or mirror sends to a subset that no DestinationRule for its host defines:
+    Istio answers those requests with 503. An error when a DestinationRule for the host is
+    in the input but lacks the subset; a warning when the input holds no DestinationRule
+    for the host at all (it may live in a file not given), unless `--complete` says the
+    input is the whole mesh."""
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in _subset_references(entry):
+            subset, host = destination.get("subset"), destination.get("host")
+            if not subset or not isinstance(host, str):
+                continue
+            rules = mesh.destination_rules(fqdn(host, entry.namespace))
+            defined = {
+                mapping(s).get("name") for r in rules for s in sequence(r.spec.get("subsets"))
+            }
+            if subset in defined:
+                continue
+            if rules:
+                yield Problem(
+                    (*where, "subset"),
+                    f"{what} sends to subset {subset} of {host}, which DestinationRule {rules[0].ref} does not define",
+                    entry,
+                )
+            else:
+                severity = None if mesh.complete else WARNING
+                yield Problem(
+                    (*where, "subset"),
+                    f"{what} sends to subset {subset} of {host}, but no DestinationRule for {host} is in the input",
+                    entry,
+                    severity,
+                )
+
+
+@rule(
+    "MG2403",
+    ("VirtualService", "Gateway"),
+    ERROR,
+    "gateway not in the input",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_gateways(mesh: MeshIndex) -> Iterator[Problem]:
+    """A VirtualService is bound to a Gateway that is not in the input (a bare name is
+    looked up in the VirtualService's namespace). A warning, since the Gateway may be
+    defined elsewhere; an error with `--complete`."""
+    for entry in mesh.of_kind("VirtualService"):
+        for i, ref in enumerate(entry.spec.get("gateways") or []):
+            if (
+                isinstance(ref, str)
+                and ref != "mesh"
+                and mesh.gateway(ref, entry.namespace) is None
+            ):
+                severity = None if mesh.complete else WARNING
+                yield Problem(
+                    ("spec", "gateways", i), f"gateway {ref} is not in the input", entry, severity
+                )
+
+
+@rule(
+    "MG2404",
+    ("VirtualService", "Gateway"),
+    WARNING,
+    "VirtualService hosts a gateway does not serve",
+    "IST0132",
+    istio="IST0132",
+    scope="mesh",
+)
+def hosts_not_on_gateway(mesh: MeshIndex) -> Iterator[Problem]:
+    """None of a VirtualService's hosts is served by a Gateway it is bound to (server hosts,
+    with their namespace prefixes applied), so the gateway never routes to it."""
+    for entry in mesh.of_kind("VirtualService"):
+        hosts = [h for h in entry.spec.get("hosts") or [] if isinstance(h, str)]
+        for i, ref in enumerate(entry.spec.get("gateways") or []):
+            gateway = mesh.gateway(ref, entry.namespace) if isinstance(ref, str) else None
+            if gateway is None:
+                continue
+            servers = sequence(gateway.spec.get("servers"))
+            served = served_hosts(servers, gateway.namespace, entry.namespace)
+            if not any(overlap(g, h) for g in served for h in hosts):
+                yield Problem(
+                    ("spec", "gateways", i),
+                    f"gateway {gateway.ref} serves none of the hosts {', '.join(hosts)}",
+                    entry,
+                )
+
+
+@rule(
+    "MG2405",
+    "DestinationRule",
+    WARNING,
+    "TLS to upstream without CA certificates",
+    "IST0128 IST0129",
+    istio="IST0128",
+    scope="mesh",
+)
+def tls_without_ca(mesh: MeshIndex) -> Iterator[Problem]:
+    """SIMPLE or MUTUAL TLS to a service without `caCertificates` does not verify the
+    server's identity (unless a credential is used for a workload-selected rule). Checked
+    on the rule's policy and its port-level settings (IST0128, IST0129)."""
+    for entry in mesh.of_kind("DestinationRule"):
+        policy = mapping(entry.spec.get("trafficPolicy"))
+        levels: list[tuple[tuple[Any, ...], dict[str, Any], str]] = [
+            (("spec", "trafficPolicy", "tls"), mapping(policy.get("tls")), "")
+        ]
+        for k, port in enumerate(policy.get("portLevelSettings") or []):
+            number = mapping(mapping(port).get("port")).get("number")
+            levels.append(
+                (
+                    ("spec", "trafficPolicy", "portLevelSettings", k, "tls"),
+                    mapping(mapping(port).get("tls")),
+                    f" at port {number}",
+                )
+            )
+        for where, tls, at in levels:
+            if tls.get("mode") in ("SIMPLE", "MUTUAL") and not tls.get("caCertificates"):
+                if tls.get("credentialName") and entry.spec.get("workloadSelector"):
+                    continue
+                yield Problem(
+                    where,
+                    f"TLS mode {tls['mode']} without caCertificates does not verify the identity of {entry.spec.get('host')}{at}",
+                    entry,
+                )
+
+
+@rule(
+    "MG2406",
+    "Gateway",
+    WARNING,
+    "certificate shared by gateways",
+    "IST0138",
+    istio="IST0138",
+    scope="mesh",
+)
+def duplicate_certificates(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two Gateways on the same workloads (one's selector contains the other's) serve the
+    same certificate: clients that reuse HTTP/2 connections across their hosts can get
+    404s."""
+
+    def certificates(entry: Manifest) -> set[str]:
+        found = set()
+        for server in entry.spec.get("servers") or []:
+            tls = mapping(mapping(server).get("tls"))
+            if tls.get("credentialName"):
+                found.add(f"credential {tls['credentialName']}")
+            elif tls.get("serverCertificate") and tls.get("privateKey"):
+                found.add(f"certificate {tls['serverCertificate']}")
+        return found
+
+    gateways = list(mesh.of_kind("Gateway"))
+    by_certificate: dict[str, list[Manifest]] = defaultdict(list)
+    for entry in gateways:
+        for certificate in certificates(entry):
+            by_certificate[certificate].append(entry)
+    for certificate, sharing in by_certificate.items():
+        for entry in sharing:
+            selector = mapping(entry.spec.get("selector"))
+            others = [
+                o.ref
+                for o in sharing
+                if o is not entry
+                and all(mapping(o.spec.get("selector")).get(k) == v for k, v in selector.items())
+            ]
+            if others:
+                yield Problem(
+                    ("spec", "servers"),
+                    f"{certificate} is also served by gateway {', '.join(others)}; clients reusing HTTP/2 connections may get 404s",
+                    entry,
+                )
+
+
+@rule(
+    "MG2407",
+    "VirtualService",
+    WARNING,
+    "deprecated fault.delay.percent",
+    "IST0002",
+    istio="IST0002",
+    scope="mesh",
+)
+def deprecated_delay_percent(mesh: MeshIndex) -> Iterator[Problem]:
+    """`fault.delay.percent` is deprecated; use `fault.delay.percentage: {value: N}`."""
+    for entry in mesh.of_kind("VirtualService"):
+        for i, route in enumerate(entry.spec.get("http") or []):
+            delay = mapping(mapping(mapping(route).get("fault")).get("delay"))
+            if (delay.get("percent") or 0) > 0:
+                yield Problem(
+                    ("spec", "http", i, "fault", "delay", "percent"),
+                    "fault.delay.percent is deprecated; use fault.delay.percentage",
+                    entry,
+                )
+
+
+# -- meshgen's mesh lint -----------------------------------------------------------------
+
+
+@rule(
+    "MG2501",
+    "DestinationRule",
+    WARNING,
+    "subsets that select the same pods",
+    "lint",
+    scope="mesh",
+)
+def identical_subsets(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two subsets of one DestinationRule select the same pods (identical labels), so
+    weights between them change nothing: a canary needs labels of its own. (This is the
+    MSA-Ez topping's default until a canary Deployment exists.)"""
+    for entry in mesh.of_kind("DestinationRule"):
+        seen: dict[str, str] = {}
+        for i, subset in enumerate(entry.spec.get("subsets") or []):
+            key = json.dumps(mapping(mapping(subset).get("labels")), sort_keys=True)
+            name = mapping(subset).get("name")
+            if key in seen:
+                yield Problem(
+                    ("spec", "subsets", i),
+                    f"subsets {seen[key]} and {name} select the same pods; weights between them have no effect",
+                    entry,
+                )
+            else:
+                seen[key] = str(name)
+
+
+@rule(
+    "MG2502",
+    "VirtualService",
+    INFO,
+    "VirtualService that is not followed",
+    "lint",
+    scope="mesh",
+)
+def chains(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route's destination host has a VirtualService of its own. It is not followed: a
+    request meets one VirtualService, in the sending proxy, and goes where that one sends
+    it. So requests sent here end at the destination host itself, whatever its own
+    VirtualService says (lab 004: the circular pair does not loop)."""
+    for entry in mesh.of_kind("VirtualService"):
+        if not applies_to_mesh(entry.spec):
+            continue
+        own = {
+            fqdn(h, entry.namespace) for h in entry.spec.get("hosts") or [] if isinstance(h, str)
+        }
+        for where, destination, _ in _subset_references(entry):
+            host = destination.get("host")
+            if not isinstance(host, str) or where[-1] != "destination":
+                continue
+            target = fqdn(host, entry.namespace)
+            others = [
+                o
+                for o in mesh.virtual_services(target)
+                if o is not entry and applies_to_mesh(o.spec)
+            ]
+            if target not in own and others:
+                yield Problem(
+                    (*where, "host"),
+                    f"{host} has its own VirtualService {others[0].ref}, which is not followed: requests routed here end at {host}",
+                    entry,
+                )
+
+
+@rule(
+    "MG2503",
+    "VirtualService",
+    INFO,
+    "weights that all go one way",
+    "lint",
+    scope="mesh",
+)
+def one_way_weights(mesh: MeshIndex) -> Iterator[Problem]:
+    """A weighted route whose non-zero weights all go to one destination: the others get
+    no traffic. Often intended (a canary at 0%), worth knowing."""
+    for entry in mesh.of_kind("VirtualService"):
+        for kind in ("http", "tcp", "tls"):
+            for i, route in enumerate(entry.spec.get(kind) or []):
+                entries = [mapping(e) for e in mapping(route).get("route") or []]
+                live = [e for e in entries if (e.get("weight") or 0) > 0]
+                if len(entries) > 1 and len(live) == 1 and any("weight" in e for e in entries):
+                    target = mapping(live[0].get("destination"))
+                    shown = target.get("host", "?") + (
+                        f" subset {target['subset']}" if target.get("subset") else ""
+                    )
+                    yield Problem(
+                        ("spec", kind, i, "route"),
+                        f"all traffic goes to {shown}; the other destinations get 0%",
+                        entry,
+                    )
+
+
+@rule(
+    "MG2504",
+    "DestinationRule",
+    WARNING,
+    "several DestinationRules for one host",
+    "lint",
+    scope="mesh",
+)
+def several_rules_per_host(mesh: MeshIndex) -> Iterator[Problem]:
+    """More than one DestinationRule for the same host in one namespace (without workload
+    selectors): Istio merges them only partly and in no documented order; keep one."""
+    grouped: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+    for entry in mesh.of_kind("DestinationRule"):
+        host = entry.spec.get("host")
+        if isinstance(host, str) and not entry.spec.get("workloadSelector"):
+            grouped[(entry.namespace, fqdn(host, entry.namespace))].append(entry)
+    for (namespace, host), rules in grouped.items():
+        if len(rules) > 1:
+            names = ", ".join(r.ref for r in rules)
+            for entry in rules:
+                yield Problem(
+                    ("spec", "host"),
+                    f"DestinationRules {names} all apply to {host} in {namespace}; keep one",
+                    entry,
+                )
