@@ -259,25 +259,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _validate(args: argparse.Namespace, io: Streams) -> int:
-    from meshgen.validation.schemaset import schemas_for
-    from meshgen.validation.validate import validate_paths
+    from meshgen.validation.validate import validate
 
     settings = _settings(args)
-    paths = args.paths or [settings.path(p) for p in settings.include or ["."]]
     crds = args.crds or (settings.crds and settings.path(settings.crds))
-    result = validate_paths(
-        paths,
-        schemas=schemas_for(crds),
-        stdin=io.stdin,
-        exclude=settings.excludes,
-        limits=_limits(args, settings),
-        context=args.context or [settings.path(c) for c in settings.context],
+    result = validate(
+        args.paths or [settings.path(p) for p in settings.include or ["."]],
+        crds=crds or None,
         complete=settings.complete if args.complete is None else args.complete,
+        context=args.context or [settings.path(c) for c in settings.context],
+        ignore={*settings.ignore, *args.ignore},
+        exclude=settings.excludes,
+        stdin=io.stdin,
+        limits=_limits(args, settings),
     )
-    ignored = {*settings.ignore, *args.ignore}
-    findings = [
-        f for f in result.findings if f.code not in ignored and (f.istio or "") not in ignored
-    ]
+    findings = result.findings
     io.stdout.write(_format_findings(args.format, findings, result.files, len(result.checked)))
     if args.verbose:
         for skipped in result.skipped:
@@ -339,7 +335,6 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
 
 
 def _explain(args: argparse.Namespace, io: Streams) -> int:
-    from meshgen import report
     from meshgen.explanation import Request, explain
     from meshgen.rendering.inputs import manifests_of
 
@@ -361,12 +356,10 @@ def _explain(args: argparse.Namespace, io: Streams) -> int:
         gateway=args.gateway,
     )
     explanation = explain(resources, request)
-    text = (
-        report.explanation_json(explanation)
-        if args.format == "json"
-        else report.format_explanation(explanation)
-    )
-    io.stdout.write(text)
+    if args.format == "json":
+        io.stdout.write(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        io.stdout.write(explanation.to_text())
     return EXIT_OK
 
 

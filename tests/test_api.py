@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 
 import meshgen
+from meshgen import model as models
 
 MODEL = ROOT / "examples" / "httpbin-mirror" / "model.yaml"
 
@@ -21,7 +22,8 @@ def test_all_names_resolve_and_match_the_export_table() -> None:
         assert getattr(meshgen, name) is not None
     from meshgen import model
 
-    assert sorted(meshgen._EXPORTS["meshgen.model"]) == sorted(model.__all__)
+    assert model.__all__ and not set(model.__all__) & set(meshgen.__all__)
+    assert meshgen.model is model
 
 
 def test_import_is_lazy() -> None:
@@ -49,12 +51,12 @@ def test_render_and_render_yaml_agree() -> None:
 
 
 def test_models_built_in_python() -> None:
-    mesh = meshgen.Mesh(
+    mesh = models.Mesh(
         services={
-            "reviews": meshgen.Service(
-                subsets={"v1": meshgen.Subset(labels={"version": "v1"})},
-                traffic_policy=meshgen.TrafficPolicy(load_balancer="RANDOM"),
-                routes=[meshgen.RouteRule(route="v1", retries=meshgen.Retries(attempts=2))],
+            "reviews": models.Service(
+                subsets={"v1": models.Subset(labels={"version": "v1"})},
+                traffic_policy=models.TrafficPolicy(load_balancer="RANDOM"),
+                routes=[models.RouteRule(route="v1", retries=models.Retries(attempts=2))],
             )
         }
     )
@@ -64,9 +66,7 @@ def test_models_built_in_python() -> None:
 
 
 def test_invalid_python_model_raises_model_error_with_findings() -> None:
-    mesh = meshgen.Mesh(
-        services={"reviews": meshgen.Service(routes=[meshgen.RouteRule(route="v9")])}
-    )
+    mesh = models.Mesh(services={"reviews": models.Service(routes=[models.RouteRule(route="v9")])})
     with pytest.raises(meshgen.ModelError) as raised:
         meshgen.render(mesh)
     (finding,) = raised.value.findings
@@ -74,15 +74,28 @@ def test_invalid_python_model_raises_model_error_with_findings() -> None:
     assert finding.path == "services.reviews.routes[0].route[0]"
 
 
-def test_check_model_returns_every_finding(tmp_path: Path) -> None:
+def test_validate_a_model_file_text_and_paths(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text("services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1}}]\n")
-    (warning,) = meshgen.check_model(model)
+    (warning,) = meshgen.validate(model).findings
     assert (warning.code, warning.severity, warning.line) == ("MG025", meshgen.Severity.WARNING, 4)
     model.write_text("services: [")
-    (error,) = meshgen.check_model(model)
+    (error,) = meshgen.validate(str(model)).findings
     assert error.code == "MG001" and error.is_error
-    assert meshgen.check_model(tmp_path / "missing.yaml")[0].message.endswith("no such file")
+    report = meshgen.validate([tmp_path / "missing.yaml"])
+    assert report.findings[0].message.endswith("no such file") and not report.ok
+
+
+def test_validate_text_ignores_by_meshgen_or_istio_code() -> None:
+    text = (
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+        "metadata: {name: db}\nspec: {host: db.example.com, trafficPolicy: {tls: {mode: SIMPLE}}}\n"
+    )
+    (finding,) = meshgen.validate(text).findings
+    assert (finding.code, finding.istio, finding.file) == ("MG2405", "IST0128", "<input>")
+    assert finding.resource == meshgen.Resource("DestinationRule", None, "db")
+    assert meshgen.validate(text, ignore=["IST0128"]).findings == []
+    assert meshgen.validate(text, ignore=["MG2405"]).findings == []
 
 
 def test_errors_share_one_root() -> None:
@@ -101,3 +114,11 @@ def test_ci_runs_the_readme_test_command() -> None:
     commands = [line for line in readme[:12] if line.startswith(".venv/bin/")]
     (test_command,) = [c for c in commands if "pytest" in c]
     assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_readme_library_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Library", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {})

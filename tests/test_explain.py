@@ -16,7 +16,6 @@ from helpers import run
 
 from meshgen import yamlio
 from meshgen.explanation import Request, explain
-from meshgen.report import explanation_json
 
 
 def _lab(name: str) -> list[dict[str, Any]]:
@@ -357,7 +356,7 @@ def test_request_hits(
     resources: list[dict[str, Any]], request_args: dict[str, Any], expected: dict[str, Any]
 ) -> None:
     explanation = explain(resources, Request(**request_args))
-    _holds(json.loads(explanation_json(explanation)), expected)
+    _holds(json.loads(json.dumps(explanation.to_dict())), expected)
 
 
 def test_json_shape() -> None:

@@ -31,7 +31,7 @@ def _istio(documents: list[Any]) -> list[dict[str, Any]]:
 
 
 def _round_trip(documents: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rendered = meshgen.render(meshgen.import_resources(documents))
+    rendered = meshgen.render(meshgen.import_manifests(documents).mesh)
     return by_identity(rendered), by_identity(_istio(documents))
 
 

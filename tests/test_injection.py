@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import meshgen
+from meshgen import model as models
 from meshgen import yamlio
 
 HOSTILE_PIECES = [
@@ -119,24 +120,22 @@ def test_hostile_strings_round_trip(
     gateway: str,
     gateway_host: str,
 ) -> None:
-    mesh = meshgen.Mesh(
-        defaults=meshgen.Defaults(namespace=namespace),
-        gateways={
-            gateway: meshgen.Gateway(servers=[meshgen.Server(port=80, hosts=[gateway_host])])
-        },
+    mesh = models.Mesh(
+        defaults=models.Defaults(namespace=namespace),
+        gateways={gateway: models.Gateway(servers=[models.Server(port=80, hosts=[gateway_host])])},
         services={
-            service: meshgen.Service(
+            service: models.Service(
                 host=host,
                 hosts=[public_host],
                 gateways=[gateway],
-                subsets={subset: meshgen.Subset(labels={label_key: label_value})},
+                subsets={subset: models.Subset(labels={label_key: label_value})},
                 routes=[
-                    meshgen.RouteRule(
+                    models.RouteRule(
                         name=rule_name,
-                        match=[meshgen.Match(headers={header: header_value})],
+                        match=[models.Match(headers={header: header_value})],
                         route=subset,
-                        headers=meshgen.Headers(
-                            request=meshgen.HeaderOperations(set={header: header_value})
+                        headers=models.Headers(
+                            request=models.HeaderOperations(set={header: header_value})
                         ),
                     )
                 ],
@@ -169,20 +168,20 @@ def test_hostile_strings_round_trip(
 
 def _plain_twin(mesh: meshgen.Mesh) -> meshgen.Mesh:
     """The same mesh with every string replaced by a harmless one: same line count."""
-    return meshgen.Mesh(
-        gateways={"gw": meshgen.Gateway(servers=[meshgen.Server(port=80, hosts=["h"])])},
+    return models.Mesh(
+        gateways={"gw": models.Gateway(servers=[models.Server(port=80, hosts=["h"])])},
         services={
-            "svc": meshgen.Service(
+            "svc": models.Service(
                 host="h",
                 hosts=["p"],
                 gateways=["gw"],
-                subsets={"s": meshgen.Subset(labels={"k": "v"})},
+                subsets={"s": models.Subset(labels={"k": "v"})},
                 routes=[
-                    meshgen.RouteRule(
+                    models.RouteRule(
                         name="r",
-                        match=[meshgen.Match(headers={"x": "y"})],
+                        match=[models.Match(headers={"x": "y"})],
                         route="s",
-                        headers=meshgen.Headers(request=meshgen.HeaderOperations(set={"x": "y"})),
+                        headers=models.Headers(request=models.HeaderOperations(set={"x": "y"})),
                     )
                 ],
             )

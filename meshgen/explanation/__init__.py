@@ -72,6 +72,18 @@ class Explanation:
     headers: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
+    def to_text(self) -> str:
+        """A person's reading: request, VirtualService, rule, destinations, notes."""
+        from meshgen.explanation.text import to_text
+
+        return to_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON data (the shape is documented in docs/explain.md)."""
+        from meshgen.explanation.text import to_dict
+
+        return to_dict(self)
+
 
 def _meta(resource: dict[str, Any]) -> tuple[str, str]:
     _, namespace, name = identity(resource)

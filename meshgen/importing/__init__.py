@@ -25,7 +25,7 @@ from meshgen.manifests import ISTIO_NETWORKING as GROUP
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 
-__all__ = ["Imported", "import_manifests", "import_resources"]
+__all__ = ["Imported", "import_manifests"]
 
 
 @dataclass
@@ -225,8 +225,3 @@ def _warnings(model: dict[str, Any]) -> list[str]:
         if fields:
             warnings.append(f"gateway {key}: field(s) {', '.join(fields)} kept as written")
     return warnings
-
-
-def import_resources(resources: list[Any]) -> Mesh:
-    """The meshgen model of Istio ``resources``: rendering it gives them back unchanged."""
-    return import_manifests(resources).mesh

@@ -21,7 +21,8 @@ MESH = "mesh"  # the reserved gateway name: every sidecar
 _SERVICE_SUFFIX = f".svc.{CLUSTER_DOMAIN}"
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 address."""
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -31,7 +32,7 @@ def _is_ip(host: str) -> bool:
 
 def fqdn(host: str, namespace: str) -> str:
     """A host of a resource in ``namespace``, fully qualified as Istio reads it."""
-    if not host or host == "*" or "." in host or _is_ip(host):
+    if not host or host == "*" or "." in host or is_ip(host):
         return host
     return f"{host}.{namespace}{_SERVICE_SUFFIX}"
 
@@ -54,7 +55,7 @@ def request_hosts(host: str, namespace: str) -> list[str]:
     resolved = fqdn(host, namespace)
     found = [resolved]
     dots = host.count(".")
-    if dots == 1 and not _is_ip(host):  # name.namespace
+    if dots == 1 and not is_ip(host):  # name.namespace
         found.append(f"{host}{_SERVICE_SUFFIX}")
     elif dots == 2 and host.endswith(".svc"):  # name.namespace.svc
         found.append(f"{host}.{CLUSTER_DOMAIN}")

@@ -109,10 +109,16 @@ def _program(rule: str) -> Any:
 def _outcome(rule: str, value: Any) -> bool | str:
     """True when the rule holds, False when it does not, or why it could not be evaluated."""
     from celpy.adapter import json_to_cel
+    from celpy.celparser import CELParseError
+    from celpy.evaluation import CELEvalError, CELSyntaxError, CELUnsupportedError
 
     try:
-        result = _program(rule).evaluate({"self": json_to_cel(value)})
-    except Exception as e:
+        program = _program(rule)
+    except (CELParseError, CELSyntaxError, CELUnsupportedError):
+        return "is not CEL meshgen can compile"
+    try:
+        result = program.evaluate({"self": json_to_cel(value)})
+    except (CELEvalError, CELUnsupportedError, TypeError, ValueError, ArithmeticError) as e:
         result = e
     if isinstance(result, Exception):
         if "undeclared reference" in repr(result.args):

@@ -31,17 +31,17 @@ class Validator:
 
     def _is_valid(self, instance: Any) -> bool | None:
         if self._fast is None:
-            try:
-                import jsonschema_rs
+            import jsonschema_rs
 
+            try:
                 self._fast = jsonschema_rs.Draft202012Validator(self.schema)
-            except Exception:  # no compiled validator here: always explain in full
+            except ValueError:  # a schema it cannot compile: always explain in full
                 self._fast = False
         if self._fast is False:
             return None
         try:
             return bool(self._fast.is_valid(instance))
-        except Exception:  # values it cannot take (odd keys) are left to jsonschema
+        except ValueError:  # keys that are not strings: left to jsonschema
             return None
 
     def iter_errors(self, instance: Any) -> Iterator[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from os import PathLike
 from typing import IO, Any
 
 from meshgen import yamlio
@@ -378,4 +379,45 @@ def validate_paths(
             continue
         validate_source(source, schemas, report, limits)
     analyze_mesh(report, quiet, complete)
+    return report
+
+
+def validate(
+    source: str | PathLike[str] | Iterable[str | PathLike[str]],
+    *,
+    crds: str | PathLike[str] | None = None,
+    complete: bool = False,
+    context: Iterable[str | PathLike[str]] = (),
+    ignore: Iterable[str] = (),
+    exclude: Callable[[str], bool] | None = None,
+    stdin: IO[Any] | None = None,
+    limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
+) -> Report:
+    """Validate Istio manifests and meshgen models, as ``meshgen validate`` does.
+
+    ``source`` is YAML text (a string with a line break), or one or more files and folders
+    (``-`` reads ``stdin``). ``crds`` is a CRD file or schema bundle to validate against
+    instead of the bundled schemas; ``context`` joins the mesh for checks across resources
+    without being reported; ``complete`` says the input is the whole mesh; ``ignore``
+    drops findings by meshgen or Istio code.
+    """
+    from meshgen.validation.schemaset import schemas_for
+
+    schemas = schemas_for(str(crds) if crds is not None else None)
+    if isinstance(source, str) and "\n" in source:
+        report = validate_source(Source("<input>", source), schemas, None, limits)
+    else:
+        paths = [source] if isinstance(source, (str, PathLike)) else list(source)
+        report = validate_paths(
+            [str(p) for p in paths],
+            schemas,
+            stdin,
+            exclude,
+            limits,
+            [str(c) for c in context],
+            complete,
+        )
+    ignored = set(ignore)
+    if ignored:
+        report.findings = [f for f in report.findings if not _suppressed(f, ignored)]
     return report

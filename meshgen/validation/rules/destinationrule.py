@@ -1,5 +1,9 @@
 """DestinationRule rules (Istio's ValidateDestinationRule and its traffic policy checks).
 
+One flat list of rules, in the order of Istio's checks; over 500 lines because each rule
+is short and stands alone, and splitting the traffic-policy checks from the rest would
+part rules that share the policy walk.
+
 Istio drops the warnings of subset and port-level policies (they are computed, then
 lost); meshgen reports them wherever they occur, since the same mistake is no less a
 mistake one level down.

@@ -11,6 +11,7 @@ from typing import Any
 
 from meshgen.manifests import mapping as mapping
 from meshgen.manifests import sequence as sequence
+from meshgen.manifests.hosts import is_ip
 from meshgen.manifests.hosts import regex_problem as regex_problem
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -76,14 +77,6 @@ def port(value: Any) -> str | None:
     return None
 
 
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
 def wildcard_domain(value: str, *, wildcard: bool = True) -> str | None:
     """S4-S8: a DNS name, with a leading wildcard label when ``wildcard``."""
     if not value:
@@ -110,11 +103,11 @@ def wildcard_domain(value: str, *, wildcard: bool = True) -> str | None:
 
 def host(value: str) -> str | None:
     """A wildcard domain, or an IP address."""
-    return None if _is_ip(value) else wildcard_domain(value)
+    return None if is_ip(value) else wildcard_domain(value)
 
 
 def ip(value: str) -> str | None:
-    return None if _is_ip(value) else f"{value} is not a valid IP"
+    return None if is_ip(value) else f"{value} is not a valid IP"
 
 
 def subnet(value: str) -> str | None:

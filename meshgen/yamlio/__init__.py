@@ -1,4 +1,5 @@
-"""The one place that reads and writes YAML: reading, loading, positions and emitting.
+"""The one place that reads and writes YAML: reading and loading here, positions in
+:mod:`.positions`, writing in :mod:`.emit`.
 
 Data is loaded with PyYAML's C-backed safe loader, which reads scalars the way kubectl
 does (YAML 1.1: ``on`` and ``yes`` are booleans) and is several times faster than a
@@ -10,17 +11,16 @@ used only for files that have findings.
 from __future__ import annotations
 
 import codecs
-import functools
-import math
 import re
 import threading
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from meshgen.errors import InputError
 from meshgen.findings import Finding
+from meshgen.yamlio.emit import double_quoted, emit, emit_after_key, scalar
+from meshgen.yamlio.positions import Position, PositionIndex
 
 _local = threading.local()
 
@@ -74,15 +74,6 @@ def _fast_loader() -> Any:
 
     _local.__dict__["fast_loader"] = Loader
     return Loader
-
-
-def _yaml(typ: str) -> Any:
-    from ruamel.yaml import YAML
-
-    cache: dict[str, Any] = _local.__dict__.setdefault("loaders", {})
-    if typ not in cache:
-        cache[typ] = YAML(typ=typ)
-    return cache[typ]
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -313,7 +304,7 @@ def load_all_partial(
         return documents, Finding(
             "MG003", "refused: it nests deeper than the YAML reader can follow", filename
         )
-    except Exception as e:  # the YAML library's own failures on odd input are syntax errors too
+    except (ValueError, TypeError, OverflowError) as e:  # constructors on odd scalars
         return documents, Finding(
             "MG001", f"YAML syntax error: the YAML reader could not read this ({e})", filename
         )
@@ -335,247 +326,19 @@ def load_one(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMI
     return documents[0] if documents else None
 
 
-# -- positions -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int
-    column: int
-
-
-class PositionIndex:
-    """Finds the line and column of a path into a document, parsing positions lazily.
-
-    The round-trip parse runs once per file, on the first lookup, so files without
-    findings never pay for it.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._documents: list[Any] | None = None
-
-    def _tree(self, document: int) -> Any:
-        if self._documents is None:
-            self._documents = []
-            try:
-                for tree in _yaml("rt").load_all(self._text):
-                    self._documents.append(tree)
-            except Exception:  # positions are a courtesy: what we cannot read has none
-                pass
-        return self._documents[document] if document < len(self._documents) else None
-
-    def locate(
-        self, path: Sequence[str | int], *, key: bool = False, document: int = 0
-    ) -> Position:
-        """Position of the value at ``path`` (or of its key with ``key=True``).
-
-        Path elements that do not apply to the document (an index into what the file
-        wrote as a mapping, say) are skipped; a path that leaves the document stops at the
-        deepest node it reached.
-        """
-        node = self._tree(document)
-        best = _position(getattr(node, "lc", None), "start") or Position(1, 1)
-        for i, part in enumerate(path):
-            last = i == len(path) - 1
-            lc: Any = getattr(node, "lc", None)
-            if lc is None:
-                break
-            if isinstance(node, dict) and not isinstance(part, int) and part in node:
-                found = _position(lc, "key" if key and last else "value", part)
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                found = _position(lc, "item", part)
-            else:
-                continue
-            best = found or best
-            node = node[part]
-        return best
-
-
-def _position(lc: Any, kind: str, part: Any = None) -> Position | None:
-    """A ruamel line/column record as a 1-based Position, or None where it has none."""
-    try:
-        line, column = (lc.line, lc.col) if kind == "start" else getattr(lc, kind)(part)
-    except Exception:  # nodes made from aliases or odd keys may lack positions
-        return None
-    if not isinstance(line, int) or not isinstance(column, int):
-        return None
-    return Position(line + 1, column + 1)
-
-
-# -- emitting --------------------------------------------------------------------------
-
-_PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_./-]*")
-# Scalars YAML 1.1 or 1.2 would read as something other than a string.
-_RESERVED = frozenset(
-    [
-        "y",
-        "yes",
-        "n",
-        "no",
-        "true",
-        "false",
-        "on",
-        "off",
-        "null",
-        "~",
-        "nan",
-        "inf",
-    ]  # compared lower-cased
-)
-_NUMBERISH = re.compile(r"[-+.]?[0-9][-+0-9a-fA-FxXoObB._:]*")
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")
-_MAX_SIMPLE_KEY = 1000  # YAML limits implicit keys to 1024 characters
-
-
-_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
-
-
-def _is_printable(code: int) -> bool:
-    if 0x20 <= code <= 0x7E:
-        return True
-    if code < 0xA0:
-        return False
-    return not (0xD800 <= code <= 0xDFFF or code in (0x2028, 0x2029, 0xFEFF, 0xFFFE, 0xFFFF))
-
-
-def double_quoted(text: str) -> str:
-    """``text`` as a YAML double-quoted scalar that always reads back as exactly ``text``.
-
-    Everything YAML could fold, strip or reject (line breaks, tabs, control characters,
-    line and paragraph separators, byte order marks, surrogates) is written as an escape.
-    """
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char == '"' or char == "\\":
-            out.append("\\" + char)
-        elif char in _NAMED_ESCAPES:
-            out.append(_NAMED_ESCAPES[char])
-        elif _is_printable(code):
-            out.append(char)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-@functools.lru_cache(maxsize=8192)
-def _string(value: str) -> str:
-    """A string as YAML text: plain where that reads back as the same string, else quoted.
-
-    Cached: manifests repeat the same keys and values over and over.
-    """
-    if (
-        _PLAIN.fullmatch(value)
-        and value.lower() not in _RESERVED
-        and not _NUMBERISH.fullmatch(value)
-        and not _TIMESTAMP.match(value)
-    ):
-        return value
-    return double_quoted(value)
-
-
-def scalar(value: Any) -> str:
-    """One scalar value as YAML text that reads back as the same value and type."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ".nan"
-        if math.isinf(value):
-            return ".inf" if value > 0 else "-.inf"
-        text = repr(float(value))
-        if "e" in text and "." not in text:  # YAML 1.1 reads 1e-05 as a string
-            mantissa, exponent = text.split("e")
-            text = f"{mantissa}.0e{exponent}"
-        return text
-    if isinstance(value, str):
-        return _string(value)
-    raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
-
-
-def _is_block(value: Any) -> bool:
-    return isinstance(value, (dict, list, tuple)) and len(value) > 0
-
-
-def _inline(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, (list, tuple)):
-        return "[]"
-    return scalar(value)
-
-
-def _emit_mapping(mapping: dict[Any, Any], indent: int, out: list[str]) -> None:
-    pad = " " * indent
-    for key, value in mapping.items():
-        text = scalar(key)
-        if len(text) > _MAX_SIMPLE_KEY:
-            out.append(f"{pad}? {text}")
-            if _is_block(value):
-                out.append(f"{pad}:")
-                _emit_block(value, indent + 2, out)
-            else:
-                out.append(f"{pad}: {_inline(value)}")
-        elif isinstance(value, (list, tuple)) and value:
-            out.append(f"{pad}{text}:")
-            _emit_block(value, indent, out)  # sequences sit at their key's column
-        elif isinstance(value, dict) and value:
-            out.append(f"{pad}{text}:")
-            _emit_block(value, indent + 2, out)
-        else:
-            out.append(f"{pad}{text}: {_inline(value)}")
-
-
-def _emit_sequence(items: Iterable[Any], indent: int, out: list[str]) -> None:
-    pad = " " * indent
-    for item in items:
-        if _is_block(item):
-            nested: list[str] = []
-            _emit_block(item, indent + 2, nested)
-            nested[0] = f"{pad}- {nested[0][indent + 2 :]}"
-            out.extend(nested)
-        else:
-            out.append(f"{pad}- {_inline(item)}")
-
-
-def _emit_block(value: Any, indent: int, out: list[str]) -> None:
-    if isinstance(value, dict):
-        _emit_mapping(value, indent, out)
-    else:
-        _emit_sequence(value, indent, out)
-
-
-def emit(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for ``value``, every line starting at column ``indent``.
-
-    Mappings indent their children by two; sequences under a key are not indented
-    (the kubectl style). Scalars and empty collections come back inline.
-    """
-    if not _is_block(value):
-        return _inline(value)
-    out: list[str] = []
-    _emit_block(value, indent, out)
-    return "\n".join(out)
-
-
-def emit_after_key(value: Any, key_column: int) -> str:
-    """Text to place right after ``key:`` (plus one space) for a key at ``key_column``.
-
-    A scalar stays on the key's line; a collection starts on the next line.
-    """
-    if not _is_block(value):
-        return _inline(value)
-    indent = key_column if isinstance(value, (list, tuple)) else key_column + 2
-    return "\n" + emit(value, indent)
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "Position",
+    "PositionIndex",
+    "check_size",
+    "decode",
+    "double_quoted",
+    "emit",
+    "emit_after_key",
+    "load_all",
+    "load_all_partial",
+    "load_one",
+    "read_text",
+    "scalar",
+]
