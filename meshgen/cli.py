@@ -246,7 +246,7 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         "-v",
         "--verbose",
         action="store_true",
-        help="list the resources skipped for having no schema",
+        help="list what was skipped: files that are not ours, kinds without a schema",
     )
 
 
@@ -277,10 +277,7 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     io.stdout.write(_format_findings(args.format, findings, result.files, len(result.checked)))
     if args.verbose:
         for skipped in result.skipped:
-            print(
-                f"{skipped.file}: skipped {skipped.api_version} {skipped.kind}: no schema",
-                file=io.stderr,
-            )
+            print(f"{skipped.file}: skipped {skipped.what}: {skipped.reason}", file=io.stderr)
     strict = settings.strict if args.strict is None else args.strict
     failing = any(f.is_error for f in findings) or (strict and findings)
     return EXIT_INVALID if failing else EXIT_OK

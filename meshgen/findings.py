@@ -51,6 +51,7 @@ BASE_CODES: dict[str, Code] = {
         Code("MG025", Severity.WARNING, "route weights do not add up to 100"),
         Code("MG026", Severity.ERROR, "destination port the service does not expose"),
         Code("MG027", Severity.WARNING, "model renders no resources"),
+        Code("MG028", Severity.WARNING, "model file without apiVersion and kind (deprecated)"),
         Code("MG100", Severity.ERROR, "unknown field"),
         Code("MG101", Severity.ERROR, "wrong type"),
         Code("MG102", Severity.ERROR, "invalid value"),
@@ -59,6 +60,7 @@ BASE_CODES: dict[str, Code] = {
         Code("MG105", Severity.ERROR, "not a Kubernetes resource"),
         Code("MG106", Severity.ERROR, "CEL validation rule violated"),
         Code("MG107", Severity.INFO, "CEL validation rule not evaluated offline"),
+        Code("MG108", Severity.WARNING, "the same resource twice in one run"),
     )
 }
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from meshgen.cli import main
 
+MODEL_HEADER = "apiVersion: meshgen.io/v1alpha1\nkind: Mesh\n"  # marks a model file
+
 
 def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
     """Run the CLI in-process; return (exit code, stdout, stderr)."""

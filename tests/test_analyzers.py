@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import run
+from helpers import MODEL_HEADER, run
 
 VS = (
     "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
@@ -95,7 +95,9 @@ def test_findings_can_be_suppressed_per_resource(tmp_path: Path) -> None:
 
 def test_a_model_and_its_rendered_file_do_not_conflict(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
-    model.write_text("services:\n  reviews:\n    subsets: [v1]\n    routes: [{route: v1}]\n")
+    model.write_text(
+        MODEL_HEADER + "services:\n  reviews:\n    subsets: [v1]\n    routes: [{route: v1}]\n"
+    )
     rendered = tmp_path / "istio.yaml"
     assert run("render", str(model), "-o", str(rendered))[0] == 0
     code, out, _ = run("validate", str(model), str(rendered))

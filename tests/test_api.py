@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from helpers import MODEL_HEADER
 
 import meshgen
 from meshgen import model as models
@@ -76,10 +77,12 @@ def test_invalid_python_model_raises_model_error_with_findings() -> None:
 
 def test_validate_a_model_file_text_and_paths(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
-    model.write_text("services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1}}]\n")
+    model.write_text(
+        MODEL_HEADER + "services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1}}]\n"
+    )
     (warning,) = meshgen.validate(model).findings
-    assert (warning.code, warning.severity, warning.line) == ("MG025", meshgen.Severity.WARNING, 4)
-    model.write_text("services: [")
+    assert (warning.code, warning.severity, warning.line) == ("MG025", meshgen.Severity.WARNING, 6)
+    model.write_text(MODEL_HEADER + "services: [")
     (error,) = meshgen.validate(str(model)).findings
     assert error.code == "MG001" and error.is_error
     report = meshgen.validate([tmp_path / "missing.yaml"])

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
-from helpers import run
+from helpers import MODEL_HEADER, run
 
 from meshgen import cli
 
 DARK_LAUNCH = ROOT / "examples" / "catalog-dark-launch" / "model.yaml"
-BROKEN = "services:\n  catalog:\n    routes:\n      - route: v3\n"
+BROKEN = MODEL_HEADER + "services:\n  catalog:\n    routes:\n      - route: v3\n"
 
 
 def test_render_prints_manifests_and_nothing_else() -> None:
@@ -41,7 +41,7 @@ def test_errors_from_standard_input_name_it() -> None:
     code, out, err = run("render", "-", stdin=BROKEN)
     assert (code, out) == (1, "")
     assert err.startswith(
-        "<stdin>:4:16: error: services.catalog.routes[0].route[0]: rule 1 sends to subset 'v3'"
+        "<stdin>:6:16: error: services.catalog.routes[0].route[0]: rule 1 sends to subset 'v3'"
     )
 
 

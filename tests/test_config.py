@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import run
+from helpers import MODEL_HEADER, run
 
 BROKEN = ROOT / "tests" / "cases" / "validate" / "err-unknown-fields.yaml"
-WARNS = "services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1, v2: 1}}]\n"
+WARNS = (
+    MODEL_HEADER + "services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1, v2: 1}}]\n"
+)
 
 
 @pytest.fixture

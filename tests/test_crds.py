@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import SHARED
-from helpers import run
+from helpers import MODEL_HEADER, run
 
 from meshgen.findings import format_path
 from meshgen.validation.crds import load_schema_file
@@ -193,7 +193,8 @@ def test_a_file_without_crds_is_an_input_error(tmp_path: Path) -> None:
 def test_render_checks_newer_fields_against_the_given_crds(crds: Path, tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text(
-        "services:\n  reviews:\n    routes:\n      - retries: {attempts: 3, backoff: 25ms}\n"
+        MODEL_HEADER
+        + "services:\n  reviews:\n    routes:\n      - retries: {attempts: 3, backoff: 25ms}\n"
     )
     code, out, err = run("render", str(model))
     assert (code, out) == (1, "")

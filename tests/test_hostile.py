@@ -31,13 +31,22 @@ def _bomb() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+# A first document meant as a resource: the file is then checked in full, so the
+# troubles after it are reported rather than skipped as a file that is not ours.
+MEANT = b"kind: Gateway\n---\n"
+
+
+def _meant(content: Callable[[], bytes]) -> Callable[[], bytes]:
+    return lambda: MEANT + content()
+
+
 CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
     # name: (content, validate's exit code, what validate must say)
     "empty": (lambda: b"", 0, "no problems"),
     "only comments": (lambda: b"# one\n# two\n", 0, "no problems"),
     "only separators": (lambda: b"---\n---\n...\n", 0, "no problems"),
-    "scalar at top level": (lambda: b"42\n", 1, "this document is the number 42"),
-    "list at top level": (lambda: b"- a\n- b\n", 1, "this document is a list"),
+    "scalar at top level": (_meant(lambda: b"42\n"), 1, "this document is the number 42"),
+    "list at top level": (_meant(lambda: b"- a\n- b\n"), 1, "this document is a list"),
     "binary bytes": (lambda: bytes(range(256)) * 8, 1, "not valid UTF-8"),
     "invalid UTF-8": (
         lambda: b"a: 1\nb: \xc3\x28\n",
@@ -46,17 +55,21 @@ CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
     ),
     "UTF-8 with BOM": (lambda: b"\xef\xbb\xbf" + GATEWAY.encode(), 0, "1 resource checked"),
     "UTF-16": (lambda: GATEWAY.encode("utf-16"), 0, "1 resource checked"),
-    "tabs for indentation": (lambda: b"a:\n\tb: 1\n", 1, "YAML syntax error"),
+    "tabs for indentation": (_meant(lambda: b"a:\n\tb: 1\n"), 1, "YAML syntax error"),
     "duplicate keys": (lambda: GATEWAY.encode() + b"kind: Gateway\n", 1, "duplicate key 'kind'"),
-    "unclosed quote": (lambda: b'a: "open\n', 1, "YAML syntax error"),
-    "alias bomb": (_bomb, 1, "expands to more than 1,000,000 values"),
+    "unclosed quote": (_meant(lambda: b'a: "open\n'), 1, "YAML syntax error"),
+    "alias bomb": (_meant(_bomb), 1, "expands to more than 1,000,000 values"),
     "10,000 levels deep": (
-        lambda: b"a: " + b"[" * 10_000 + b"]" * 10_000,
+        _meant(lambda: b"a: " + b"[" * 10_000 + b"]" * 10_000),
         1,
         "nests deeper than 100",
     ),
     "deep block nesting": (
-        lambda: "".join("  " * i + f"k{i}:\n" for i in range(500)).encode() + b"  " * 500 + b"v\n",
+        _meant(
+            lambda: (
+                "".join("  " * i + f"k{i}:\n" for i in range(500)).encode() + b"  " * 500 + b"v\n"
+            )
+        ),
         1,
         "nests deeper than 100",
     ),
@@ -68,7 +81,7 @@ CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
         "1 resource checked",
     ),
     "not YAML at all": (
-        lambda: b"<html><body>{{ x: y: z }}</body></html>\n:: - ]]\n",
+        _meant(lambda: b"<html><body>[ x: y: z ]</body></html>\n:: - ]]\n"),
         1,
         "YAML syntax error",
     ),
@@ -78,11 +91,11 @@ CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
         "apiVersion and kind must be strings",
     ),
     "python object tag": (
-        lambda: b"a: !!python/object/apply:os.system [echo pwned]\n",
+        _meant(lambda: b"a: !!python/object/apply:os.system [echo pwned]\n"),
         1,
         "YAML tag !!python/object/apply:os.system is not allowed",
     ),
-    "unknown local tag": (lambda: b"a: !secret x\n", 1, "YAML tag !secret is not allowed"),
+    "unknown local tag": (_meant(lambda: b"a: !secret x\n"), 1, "YAML tag !secret is not allowed"),
 }
 
 
@@ -190,7 +203,12 @@ def test_a_50_mb_file_is_refused_without_being_read(tmp_path: Path) -> None:
             GATEWAY + "---\n" + GATEWAY + "---\n" + GATEWAY,
             "more than 2 documents",
         ),
-        ("--max-depth=5", "max-depth: 5", "a: [[[[[[1]]]]]]\n", "nests deeper than 5 levels"),
+        (
+            "--max-depth=5",
+            "max-depth: 5",
+            "kind: Gateway\na: [[[[[[1]]]]]]\n",
+            "nests deeper than 5 levels",
+        ),
     ],
 )
 def test_limits_are_configurable(

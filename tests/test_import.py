@@ -19,6 +19,8 @@ ISTIO_KINDS = ("Gateway", "VirtualService", "DestinationRule")
 EXAMPLES = sorted(ROOT.glob("examples/*/istio.yaml"))
 SAMPLES = sorted((SHARED / "istio" / "samples").rglob("*.yaml")) if SHARED.is_dir() else []
 
+HEADER = {"apiVersion": "meshgen.io/v1alpha1", "kind": "Mesh"}
+
 
 def _istio(documents: list[Any]) -> list[dict[str, Any]]:
     return [
@@ -72,6 +74,7 @@ def test_msaez_names_pick_the_msaez_preset() -> None:
         yamlio.load_all((ROOT / "examples/msaez-12st-mall/istio.yaml").read_text())
     )
     assert imported.model == {
+        **HEADER,
         "preset": "msaez",
         "services": {"order": {}, "delivery": {}, "product": {}},
     }
@@ -82,6 +85,7 @@ def test_lab_model_comes_back_in_short_form() -> None:
         yamlio.load_all((ROOT / "examples/catalog-dark-launch/istio.yaml").read_text())
     )
     assert imported.model == {
+        **HEADER,
         "defaults": {"namespace": "istioinaction"},
         "services": {
             "catalog": {

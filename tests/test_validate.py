@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT, SHARED
-from helpers import run
+from helpers import MODEL_HEADER, run
 
 SAMPLES = sorted((SHARED / "istio" / "samples").rglob("*.yaml")) if SHARED.is_dir() else []
 BROKEN = ROOT / "tests" / "cases" / "validate" / "err-unknown-fields.yaml"
@@ -79,7 +79,8 @@ def test_skipped_kinds_are_listed_with_verbose() -> None:
 def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text(
-        "services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1, v2: 1}}]\n"
+        MODEL_HEADER
+        + "services:\n  a:\n    subsets: [v1, v2]\n    routes: [{route: {v1: 1, v2: 1}}]\n"
     )
     code, out, _ = run("validate", str(model))
     assert code == 0 and ": warning: " in out

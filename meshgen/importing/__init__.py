@@ -22,6 +22,7 @@ from meshgen.importing.convert import (
     pair_services,
 )
 from meshgen.manifests import ISTIO_NETWORKING as GROUP
+from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 
@@ -63,7 +64,7 @@ def _build(
     istio = [r for r in resources if r.get("kind") in KINDS]
     api_version = _most_common([r.get("apiVersion") for r in istio], f"{GROUP}/v1")
     namespace = _most_common([(r.get("metadata") or {}).get("namespace") for r in istio], None)
-    model: dict[str, Any] = {}
+    model: dict[str, Any] = {"apiVersion": MODEL_API_VERSION, "kind": MODEL_KIND}
     if preset != "plain":
         model["preset"] = preset
     defaults: dict[str, Any] = {}
@@ -197,7 +198,12 @@ def import_manifests(resources: list[Any]) -> Imported:
     ]
     results = [a for a in (_attempt(istio, p) for p in ("plain", "msaez")) if a is not None]
     if not results:  # cannot happen: passing everything through always renders back
-        model: dict[str, Any] = {"services": {}, "resources": istio}
+        model: dict[str, Any] = {
+            "apiVersion": MODEL_API_VERSION,
+            "kind": MODEL_KIND,
+            "services": {},
+            "resources": istio,
+        }
         results = [Imported(model, Mesh.model_validate(model))]
     best = min(results, key=lambda a: _size(a.model))
     best.ignored = ignored

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from meshgen.findings import Resource
+from meshgen.findings import Finding, Resource, format_path
 
 if TYPE_CHECKING:
     from meshgen.manifests.sources import Source
@@ -37,6 +37,10 @@ ISTIO_KINDS: dict[str, tuple[str, ...]] = {
     "extensions.istio.io": ("WasmPlugin",),
 }
 ROUTING_KINDS = ("Gateway", "VirtualService", "DestinationRule")
+
+# What marks a meshgen model file, as kustomize and skaffold files mark theirs.
+MODEL_API_VERSION = "meshgen.io/v1alpha1"
+MODEL_KIND = "Mesh"
 
 DEFAULT_NAMESPACE = "default"
 ROOT_NAMESPACE = "istio-system"  # where mesh-wide configuration lives
@@ -111,6 +115,22 @@ class Manifest:
     index: int = 0  # the document's position in its file
     reported: bool = True
     valid: bool = True
+    at: tuple[Any, ...] = ()  # where in the document it sits: ("items", 3) in a List
+
+    def finding(
+        self, code: str, message: str, path: tuple[Any, ...] = (), **fields: Any
+    ) -> Finding:
+        """A finding about this resource, placed at ``path`` below it."""
+        if self.source is None:
+            return Finding(code, message, path=format_path((*self.at, *path)), **fields)
+        return self.source.finding(
+            code,
+            message,
+            (*self.at, *path),
+            document=self.index,
+            resource=self.resource,
+            **fields,
+        )
 
     @property
     def kind(self) -> str:

@@ -7,6 +7,7 @@ file looks like; validate, explain, import and render-check all start here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,13 +16,17 @@ from typing import IO, Any, Literal
 from meshgen import yamlio
 from meshgen.errors import InputError
 from meshgen.findings import Finding, Resource, Severity, format_path
+from meshgen.manifests import MODEL_API_VERSION
 
 YAML_SUFFIXES = (".yaml", ".yml")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
-MODEL_KEYS = frozenset({"services", "gateways", "preset", "defaults"})
+# An unmarked (pre-apiVersion) model: its top-level keys are all of these.
+LEGACY_MODEL_KEYS = frozenset({"services", "gateways", "preset", "defaults", "resources"})
+# Keys a docker-compose service always has one of, and a meshgen service never has.
+_COMPOSE_SERVICE_KEYS = frozenset({"image", "build"})
 
-Kind = Literal["resources", "model", "other"]
+Kind = Literal["resources", "model", "legacy-model", "other"]
 
 
 @dataclass
@@ -92,26 +97,79 @@ def read(
 
 
 def classify(documents: list[Any]) -> Kind:
-    """What a file's documents are: Kubernetes resources, a meshgen model, or other YAML."""
+    """What a file's documents are.
+
+    ``model``: one document marked ``apiVersion: meshgen.io/v1alpha1``, ``kind: Mesh``.
+    ``resources``: Kubernetes resources, or documents meant to be (a string ``kind``, or
+    ``metadata``, or ``apiVersion`` with ``spec``): their mistakes are reported.
+    ``legacy-model``: an unmarked model, read for one more release (only model keys at
+    the top, and no service with a docker-compose ``image`` or ``build``).
+    ``other``: anything else (CI workflows, compose files, Helm values, OpenAPI...),
+    which meshgen leaves alone.
+    """
     present = [d for d in documents if d is not None]
     if not present:
         return "other"
     first = present[0]
-    if (
-        len(present) == 1
-        and isinstance(first, dict)
-        and "apiVersion" not in first
-        and "kind" not in first
-        and bool(MODEL_KEYS & set(first))
-    ):
+    if isinstance(first, dict) and first.get("apiVersion") == MODEL_API_VERSION:
         return "model"
-    return "resources"
+    if any(_meant_as_resource(d) for d in present):
+        return "resources"
+    if len(present) == 1 and _legacy_model(first):
+        return "legacy-model"
+    return "other"
+
+
+def _meant_as_resource(document: Any) -> bool:
+    if not isinstance(document, dict):
+        return False
+    return (
+        isinstance(document.get("kind"), str)
+        or isinstance(document.get("metadata"), dict)
+        or ("apiVersion" in document and ("kind" in document or "spec" in document))
+    )
+
+
+def _legacy_model(document: Any) -> bool:
+    if not isinstance(document, dict) or not document or not set(document) <= LEGACY_MODEL_KEYS:
+        return False
+    services = document.get("services")
+    if isinstance(services, dict):
+        return not any(
+            isinstance(body, dict) and _COMPOSE_SERVICE_KEYS & set(body)
+            for body in services.values()
+        )
+    return services is None or isinstance(services, list)
 
 
 def is_model(documents: list[Any]) -> bool:
-    return classify(documents) == "model"
+    return classify(documents) in ("model", "legacy-model")
 
 
 def relative(path: str, start: str | os.PathLike[str]) -> str:
     """``path`` relative to ``start`` in POSIX form (how banners and settings name files)."""
     return Path(os.path.relpath(path, start)).as_posix()
+
+
+_TEMPLATE_MARKS = ("{{", "{%")
+_KIND_LINE = re.compile(r"^kind:[ \t]*\S", re.MULTILINE)
+
+
+def template_reason(name: str, text: str, parses: bool) -> str | None:
+    """Why a file is a template rather than YAML (so it is not checked), or None.
+
+    A file under a chart's ``templates/`` folder is a Helm template; a file that does not
+    parse and holds ``{{`` or ``{%`` is a Go, Helm or Jinja template.
+    """
+    path = Path(name)
+    for folder in path.parents:
+        if folder.name == "templates" and (folder.parent / "Chart.yaml").is_file():
+            return "a Helm chart template"
+    if not parses and any(mark in text for mark in _TEMPLATE_MARKS):
+        return "a template ({{ }} or {% %}), not YAML"
+    return None
+
+
+def may_hold_resources(text: str) -> bool:
+    """Whether text that does not parse was meant to hold resources (a ``kind:`` line)."""
+    return _KIND_LINE.search(text) is not None

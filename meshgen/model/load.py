@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from meshgen import yamlio
 from meshgen.errors import InputError, ModelError
 from meshgen.findings import Finding, describe, did_you_mean, format_path
+from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND
 from meshgen.model.checks import ModelIssue, check
 from meshgen.model.mesh import Mesh
 from meshgen.model.plan import MeshPlan, resolve
@@ -165,7 +166,21 @@ def parse_model(
     except ValidationError as e:
         findings = _place((_issue(err) for err in e.errors()), text, filename)
         raise ModelError(f"{filename}: invalid model", findings) from None
-    return check_mesh(mesh, text, filename)
+    loaded = check_mesh(mesh, text, filename)
+    if "apiVersion" not in data and "kind" not in data:
+        loaded.warnings.insert(0, _unmarked(filename))
+    return loaded
+
+
+def _unmarked(filename: str) -> Finding:
+    return Finding.of(
+        "MG028",
+        f"start the model with 'apiVersion: {MODEL_API_VERSION}' and 'kind: {MODEL_KIND}'; "
+        "model files without them are read for one more release",
+        filename,
+        line=1,
+        column=1,
+    )
 
 
 def check_mesh(mesh: Mesh, text: str = "", filename: str = "<model>") -> LoadedModel:
@@ -192,12 +207,3 @@ def read_model(source: str | FsPath) -> LoadedModel:
 def load_model(source: str | FsPath) -> Mesh:
     """The validated model in a file (or in YAML text). Raises :class:`ModelError`."""
     return read_model(source).mesh
-
-
-def check_model(source: str | FsPath) -> list[Finding]:
-    """Every problem of a model file (errors and warnings) as findings; never raises for
-    problems in the file itself."""
-    try:
-        return read_model(source).warnings
-    except InputError as e:
-        return e.findings or [Finding("MG003", str(e), str(source))]

@@ -127,6 +127,12 @@ def _empty_service(value: Any) -> Any:
 class Mesh(Base):
     """A service mesh as meshgen models it: the root of a model file."""
 
+    api_version: Literal["meshgen.io/v1alpha1"] | None = Field(
+        default=None,
+        description="Marks the file as a meshgen model: `meshgen.io/v1alpha1`, with "
+        "`kind: Mesh`. Files without them are read for one more release, with a warning.",
+    )
+    kind: Literal["Mesh"] | None = None
     preset: Literal["plain", "msaez"] = Field(
         default="plain",
         description="Naming and defaults: `plain` names resources after their service; "

@@ -26,7 +26,7 @@ def manifests_of(
     for path in expand_paths(paths):
         source = read(path, stdin, limits)
         documents = [d for d in yamlio.load_all(source.text, source.name, limits) if d is not None]
-        if render_models and classify(documents) == "model":
+        if render_models and classify(documents) in ("model", "legacy-model"):
             from meshgen.model.load import parse_model
 
             documents = render_loaded(parse_model(source.text, source.name, limits)).documents

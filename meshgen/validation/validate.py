@@ -15,20 +15,29 @@ from typing import IO, Any
 from meshgen import yamlio
 from meshgen.errors import InputError
 from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean
-from meshgen.manifests import Manifest, group_of, is_istio, resource_of
+from meshgen.manifests import Manifest, group_of, is_istio
 from meshgen.manifests.index import MeshIndex
-from meshgen.manifests.sources import STDIN, Source, classify, expand_paths, read
+from meshgen.manifests.sources import (
+    STDIN,
+    Source,
+    classify,
+    expand_paths,
+    may_hold_resources,
+    read,
+    template_reason,
+)
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
 
 @dataclass(frozen=True)
 class Skipped:
-    """A document passed over: a kind meshgen has no schema for."""
+    """What was passed over, and why: a file that is not ours (a CI workflow, a Helm
+    template...), or a document of a kind meshgen has no schema for."""
 
     file: str
-    api_version: str
-    kind: str
+    what: str  # "the file", or "apiVersion kind"
+    reason: str
 
 
 @dataclass
@@ -161,75 +170,67 @@ def _not_a_resource(document: Any) -> str | None:
 
 
 def _validate_document(
-    source: Source, index: int, document: Any, schemas: SchemaSet, report: Report
+    source: Source,
+    index: int,
+    document: Any,
+    schemas: SchemaSet,
+    report: Report,
+    at: tuple[Any, ...] = (),
 ) -> None:
     problem = _not_a_resource(document)
     if problem is not None:
-        report.findings.append(source.finding("MG105", problem, document=index))
+        report.findings.append(source.finding("MG105", problem, at, document=index))
         return
-    api_version, kind = document["apiVersion"], document["kind"]
-    resource = resource_of(document)
+    manifest = Manifest(document, source, index, at=at)
+    api_version, kind = manifest.api_version, manifest.kind
+    if kind == "List" and api_version == "v1" and isinstance(document.get("items"), list):
+        for i, item in enumerate(document["items"]):  # what kubectl get -o yaml writes
+            _validate_document(source, index, item, schemas, report, (*at, "items", i))
+        return
     validator = schemas.validator(api_version, kind)
     if validator is None:
         served = schemas.served_versions(group_of(api_version), kind)
         if served:
             group = group_of(api_version)
+            use = " or ".join(f"{group}/{v}" for v in served)
             report.findings.append(
-                source.finding(
-                    "MG104",
-                    f"{kind} is not served as {api_version}; use "
-                    + " or ".join(f"{group}/{v}" for v in served),
-                    ("apiVersion",),
-                    document=index,
-                    resource=resource,
+                manifest.finding(
+                    "MG104", f"{kind} is not served as {api_version}; use {use}", ("apiVersion",)
                 )
             )
         else:
-            report.skipped.append(Skipped(source.name, api_version, kind))
+            report.skipped.append(Skipped(source.name, f"{api_version} {kind}", "no schema"))
         return
-    report.checked.append(resource)
+    report.checked.append(manifest.resource)
     pruned = prune_nulls(document)
-    found: list[Finding] = []
-    for error in validator.iter_errors(pruned):
-        for code, path, message, at_key in _schema_issues(error):
-            found.append(
-                source.finding(code, message, path, document=index, key=at_key, resource=resource)
-            )
-    valid = not found
+    found = [
+        manifest.finding(code, message, path, key=at_key)
+        for error in validator.iter_errors(pruned)
+        for code, path, message, at_key in _schema_issues(error)
+    ]
     if is_istio(pruned):
         # Part of the mesh for checks across resources, even with problems of its own.
-        report.mesh.append(Manifest(pruned, source, index, valid=valid))
-        if valid:  # Istio's own checks run on what the schema accepts, as its webhook does
-            found.extend(_rule_findings(source, index, pruned, resource))
+        report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
+        if not found:  # Istio's own checks run on what the schema accepts, as its webhook does
+            found.extend(_rule_findings(manifest, pruned))
     for violation in schemas.rule_violations(api_version, kind, pruned):
         found.append(
-            source.finding(
+            manifest.finding(
                 "MG106" if violation.evaluated else "MG107",
                 violation.message,
                 violation.path,
-                document=index,
-                resource=resource,
                 severity=Severity.ERROR if violation.evaluated else Severity.INFO,
             )
         )
-    ignored = Manifest(document).ignored
-    report.findings.extend(f for f in found if not _suppressed(f, ignored))
+    report.findings.extend(f for f in found if not _suppressed(f, manifest.ignored))
 
 
-def _rule_findings(
-    source: Source, index: int, document: dict[str, Any], resource: Resource
-) -> Iterator[Finding]:
+def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Finding]:
     from meshgen.validation.rules import resource_problems
 
     for rule, problem in resource_problems(document):
-        yield source.finding(
-            rule.code,
-            problem.message,
-            problem.path,
-            document=index,
-            resource=resource,
-            severity=rule.severity,
-            istio=rule.istio,
+        yield manifest.finding(
+            rule.code, problem.message, problem.path, severity=rule.severity, istio=rule.istio
         )
 
 
@@ -285,7 +286,18 @@ def validate_source(
         return report
     report.files += 1
     documents, syntax = yamlio.load_all_partial(source.text, source.name, limits)
-    if syntax is None and classify(documents) == "model":
+    kind = classify(documents)
+    not_ours = template_reason(source.name, source.text, syntax is None)
+    if (
+        not_ours is None
+        and kind == "other"
+        and (syntax is None or not may_hold_resources(source.text))
+    ):
+        not_ours = "not Kubernetes resources or a meshgen model"
+    if not_ours is not None:
+        report.skipped.append(Skipped(source.name, "the file", not_ours))
+        return report
+    if syntax is None and kind in ("model", "legacy-model"):
         _validate_model(source, schemas, report)
         return report
     first = len(report.findings)
@@ -324,22 +336,36 @@ def analyze_mesh(report: Report, context: Iterable[Manifest] = (), complete: boo
     index = MeshIndex.of([*report.mesh, *context], complete)
     for rule, problem in mesh_problems(index):
         subject = problem.subject
-        assert subject is not None and subject.source is not None
-        finding = subject.source.finding(
+        assert subject is not None
+        finding = subject.finding(
             rule.code,
             problem.message,
             problem.path,
-            document=subject.index,
-            resource=subject.resource,
             severity=problem.severity or rule.severity,
             istio=rule.istio,
         )
         if not _suppressed(finding, subject.ignored):
             report.findings.append(finding)
+    for first, again in index.duplicates:
+        if again.reported:
+            report.findings.append(
+                again.finding(
+                    "MG108",
+                    f"{again.kind} {again.ref} is already defined at {_where(first)}; "
+                    "applied together, the later one replaces the first",
+                    ("metadata", "name"),
+                    severity=Severity.WARNING,
+                )
+            )
     order: dict[str, int] = {}
     for finding in report.findings:
         order.setdefault(finding.file, len(order))
     report.findings.sort(key=lambda f: (order[f.file], f.line, f.column))
+
+
+def _where(manifest: Manifest) -> str:
+    placed = manifest.finding("MG108", "", ("metadata", "name"))
+    return f"{placed.file}:{placed.line}" if placed.line else placed.file
 
 
 def validate_paths(
