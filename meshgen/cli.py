@@ -52,6 +52,10 @@ exit codes:
 """
 
 
+class UsageError(Exception):
+    """The command line asks for something meshgen cannot do (exit code 2)."""
+
+
 @dataclass(frozen=True)
 class Streams:
     stdin: TextIO
@@ -209,11 +213,20 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--context",
-        nargs="+",
+        action="append",
         default=[],
         metavar="PATH",
-        help="more of the mesh, for checks across resources; their own problems are not "
-        "reported (say, the whole repository when a hook passes only changed files)",
+        help="more of the mesh, for checks across resources; its own problems are not "
+        "reported (say, the whole repository when a hook passes only changed files); "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files whose path (from the working directory) matches; * also matches "
+        "across folders; repeatable, added to the settings' exclude",
     )
     parser.add_argument(
         "--complete",
@@ -225,8 +238,17 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--ignore",
         action="append",
         default=[],
-        metavar="CODE",
-        help="do not report findings with this code (repeatable)",
+        metavar="CODE[,CODE]",
+        help="do not report findings with these codes: meshgen's (MG2402) or the Istio "
+        "code they mirror (IST0101); repeatable",
+    )
+    parser.add_argument(
+        "--suppress",
+        action="append",
+        default=[],
+        metavar="CODE=KIND NAME[.NAMESPACE]",
+        help="istioctl's form: do not report CODE on the resources named, with * as a "
+        'wildcard (--suppress "IST0101=VirtualService reviews.*"); repeatable',
     )
     parser.add_argument(
         "--config",
@@ -258,22 +280,76 @@ def _settings(args: argparse.Namespace) -> Settings:
     return config.load(Path(args.config)) if args.config else config.discover()
 
 
+def _codes(values: list[str]) -> set[str]:
+    """The codes of ``--ignore`` (comma lists allowed); an unknown one is a usage error."""
+    from meshgen.findings import did_you_mean
+    from meshgen.validation.rules import catalogue
+
+    known = set(catalogue()) | {c.istio for c in catalogue().values() if c.istio}
+    codes = {code.strip().upper() for value in values for code in value.split(",") if code.strip()}
+    for code in sorted(codes - known):
+        raise UsageError(f"--ignore: unknown code {code}{did_you_mean(code, known)}")
+    return codes
+
+
+def _suppressions(values: list[str]) -> list[tuple[str, str]]:
+    """``CODE=KIND NAME[.NAMESPACE]`` pairs, as istioctl analyze --suppress takes them."""
+    pairs = []
+    for value in values:
+        code, sep, resource = value.partition("=")
+        if not sep or not resource.strip():
+            raise UsageError(f"--suppress '{value}' is not CODE=KIND NAME[.NAMESPACE]")
+        (code,) = _codes([code])
+        pairs.append((code, resource.strip()))
+    return pairs
+
+
+def _suppressed(finding: Finding, suppressions: list[tuple[str, str]]) -> bool:
+    import fnmatch
+
+    resource = finding.resource
+    if resource is None:
+        return False
+    names = [
+        f"{resource.kind} {resource.name}",
+        f"{resource.kind} {resource.name}.{resource.namespace or 'default'}",
+    ]
+    return any(
+        code in (finding.code, finding.istio)
+        and any(fnmatch.fnmatchcase(n, pattern) for n in names)
+        for code, pattern in suppressions
+    )
+
+
+def _excluder(settings: Settings, patterns: list[str]) -> Callable[[str], bool]:
+    import fnmatch
+    import os
+    from pathlib import Path
+
+    def excluded(path: str) -> bool:
+        relative = Path(os.path.relpath(path)).as_posix()
+        return settings.excludes(path) or any(fnmatch.fnmatch(relative, p) for p in patterns)
+
+    return excluded
+
+
 def _validate(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.validation.validate import validate
 
     settings = _settings(args)
     crds = args.crds or (settings.crds and settings.path(settings.crds))
+    suppressions = _suppressions(args.suppress)
     result = validate(
         args.paths or [settings.path(p) for p in settings.include or ["."]],
         crds=crds or None,
         complete=settings.complete if args.complete is None else args.complete,
         context=args.context or [settings.path(c) for c in settings.context],
-        ignore={*settings.ignore, *args.ignore},
-        exclude=settings.excludes,
+        ignore={*settings.ignore, *_codes(args.ignore)},
+        exclude=_excluder(settings, args.exclude),
         stdin=io.stdin,
         limits=_limits(args, settings),
     )
-    findings = result.findings
+    findings = [f for f in result.findings if not _suppressed(f, suppressions)]
     io.stdout.write(_format_findings(args.format, findings, result.files, len(result.checked)))
     if args.verbose:
         for skipped in result.skipped:
@@ -567,6 +643,20 @@ def main(
     """Run meshgen with ``argv`` (default: the command line); return the exit code."""
     io = Streams(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command is None and not argv:
+        parser.print_help(io.stdout)
+        return EXIT_USAGE
+    if command == "help":
+        rest = argv[argv.index("help") + 1 :]
+        argv = [*rest[:1], "--help"] if rest else ["--help"]
+    elif command is not None and command not in COMMAND_NAMES and argv[0] == command:
+        from meshgen.findings import did_you_mean
+
+        hint = did_you_mean(command, COMMAND_NAMES) or f"; commands: {', '.join(COMMAND_NAMES)}"
+        print(f"meshgen: unknown command '{command}'{hint}", file=io.stderr)
+        return EXIT_USAGE
     try:
         with contextlib.redirect_stdout(io.stdout), contextlib.redirect_stderr(io.stderr):
             args = parser.parse_args(argv)
@@ -575,6 +665,9 @@ def main(
     try:
         code: int = args.run(args, io)
         return code
+    except UsageError as e:
+        print(f"meshgen: {e}", file=io.stderr)
+        return EXIT_USAGE
     except InputError as e:
         _print_findings(e.findings, io.stderr)
         if not e.findings:

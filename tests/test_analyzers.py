@@ -65,7 +65,7 @@ def test_a_rule_present_but_without_the_subset_is_an_error(tmp_path: Path) -> No
 
 def test_context_completes_the_mesh_without_reporting_its_own_problems(tmp_path: Path) -> None:
     files = _files(tmp_path, vs=VS, dr=DR.replace("SUBSET", "v2"), gw=GATEWAY)
-    code, out, _ = run("validate", files["vs"], "--context", files["dr"], files["gw"])
+    code, out, _ = run("validate", "--context", files["dr"], "--context", files["gw"], files["vs"])
     assert code == 0, out
     assert not _lines(out, "MG2402") and not _lines(out, "MG2403")
     assert "extra" not in out  # the gateway's own schema error is not reported

@@ -169,3 +169,64 @@ def test_output_does_not_depend_on_the_hash_seed() -> None:
         for seed in ("0", "1", "4242")
     }
     assert len(outputs) == 1 and "kind: VirtualService" in outputs.pop()
+
+
+DB_TLS = (
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+    "metadata: {name: db, namespace: data}\n"
+    "spec: {host: db.example.com, trafficPolicy: {tls: {mode: SIMPLE}}}\n"
+)
+
+
+def test_meshgen_alone_prints_help_and_help_takes_a_command() -> None:
+    code, out, _ = run()
+    assert code == 2 and out.startswith("usage: meshgen")
+    code, out, _ = run("help", "validate")
+    assert code == 0 and out.startswith("usage: meshgen validate")
+
+
+def test_a_misspelled_command_gets_did_you_mean() -> None:
+    assert run("valdate", "x.yaml") == (
+        2,
+        "",
+        "meshgen: unknown command 'valdate'; did you mean 'validate'?\n",
+    )
+
+
+def test_ignore_takes_meshgen_and_istio_codes_in_comma_lists(tmp_path: Path) -> None:
+    path = tmp_path / "db.yaml"
+    path.write_text(DB_TLS)
+    assert "[MG2405/IST0128]" in run("validate", str(path))[1]
+    for ignore in ("IST0128", "mg2405", "MG2402,MG2405"):
+        code, out, _ = run("validate", "--ignore", ignore, str(path))
+        assert (code, out.splitlines()[-1]) == (0, "no problems in 1 file (1 resource checked)")
+
+
+def test_an_unknown_code_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "db.yaml"
+    path.write_text(DB_TLS)
+    code, out, err = run("validate", "--ignore", "MG2045", str(path))
+    assert (code, out) == (2, "")
+    assert err == "meshgen: --ignore: unknown code MG2045; did you mean 'MG2504'?\n"
+
+
+def test_suppress_takes_istioctl_resource_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "db.yaml"
+    path.write_text(DB_TLS)
+    for pattern in ("IST0128=DestinationRule db", "IST0128=DestinationRule *.data"):
+        assert "MG2405" not in run("validate", "--suppress", pattern, str(path))[1]
+    assert "MG2405" in run("validate", "--suppress", "IST0128=DestinationRule web", str(path))[1]
+    assert run("validate", "--suppress", "IST0128", str(path))[0] == 2
+
+
+def test_context_takes_one_path_and_exclude_skips(tmp_path: Path) -> None:
+    (tmp_path / "context").mkdir()
+    (tmp_path / "context" / "broken.yaml").write_text(DB_TLS.replace("host:", "hots:"))
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(DB_TLS)
+    code, out, _ = run(
+        "validate", "--ignore", "MG2405", "--context", str(tmp_path / "context"), str(changed)
+    )
+    assert (code, out.splitlines()[-1]) == (0, "no problems in 1 file (1 resource checked)")
+    code, out, _ = run("validate", "--exclude", "*/context/*", str(tmp_path))
+    assert "broken.yaml" not in out and "changed.yaml" in out

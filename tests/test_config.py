@@ -30,7 +30,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_without_settings_paths_default_to_the_working_directory(project: Path) -> None:
     code, out, _ = run("validate")
     assert code == 1
-    assert out.splitlines()[-1] == "8 errors, 1 warning in 3 files (4 resources checked)"
+    assert out.splitlines()[-1] == "8 errors, 2 warnings in 3 files (4 resources checked)"
 
 
 def test_pyproject_settings_apply(project: Path) -> None:

@@ -65,7 +65,7 @@ def test_standard_input() -> None:
 def test_missing_file_is_a_finding() -> None:
     code, out, _ = run("validate", "nope.yaml", str(BROKEN))
     assert code == 1
-    assert out.startswith("nope.yaml: error: no such file [MG003]\n")
+    assert "\nnope.yaml: error: no such file [MG003]\n" in out
 
 
 def test_skipped_kinds_are_listed_with_verbose() -> None:

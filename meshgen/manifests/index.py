@@ -16,8 +16,8 @@ class MeshIndex:
     """Resources by identity (the first of a duplicate wins), kind, and host.
 
     A model and its rendered file given together hold the same resources; one identity is
-    one resource, so they never conflict with themselves. ``duplicates`` keeps the later
-    copies that were shadowed.
+    one resource, so they never conflict with themselves. ``duplicates`` keeps every
+    other later copy, as (first, later).
     """
 
     manifests: list[Manifest] = field(default_factory=list)
@@ -39,7 +39,7 @@ class MeshIndex:
     def add(self, manifest: Manifest) -> None:
         first = self.by_identity.get(manifest.identity)
         if first is not None:
-            if first.document != manifest.document or first.source is manifest.source:
+            if not (first.document == manifest.document and _generated(first, manifest)):
                 self.duplicates.append((first, manifest))
             return
         self.by_identity[manifest.identity] = manifest
@@ -75,3 +75,8 @@ class MeshIndex:
         """The Gateway a VirtualService of ``namespace`` names as ``ref``."""
         space, _, name = gateway_ref(ref, namespace).partition("/")
         return self.by_identity.get(("Gateway", space, name))
+
+
+def _generated(*manifests: Manifest) -> bool:
+    """Whether one of them was rendered from a model in this run."""
+    return any(m.source is not None and m.source.generated for m in manifests)

@@ -35,6 +35,7 @@ class Source:
 
     name: str
     text: str
+    generated: bool = False  # rendered from a model in this run, not read from a file
     _positions: yamlio.PositionIndex | None = field(default=None, repr=False)
 
     @property

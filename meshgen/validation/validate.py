@@ -252,9 +252,8 @@ def _validate_model(source: Source, schemas: SchemaSet, report: Report) -> None:
         return
     report.findings.extend(loaded.warnings)
     rendered = render_loaded(loaded, source=source.name)
-    _check_documents(
-        Source(f"{source.name} (rendered)", rendered.text), rendered.documents, schemas, report
-    )
+    output = Source(f"{source.name} (rendered)", rendered.text, generated=True)
+    _check_documents(output, rendered.documents, schemas, report)
 
 
 def _check_documents(
@@ -357,10 +356,7 @@ def analyze_mesh(report: Report, context: Iterable[Manifest] = (), complete: boo
                     severity=Severity.WARNING,
                 )
             )
-    order: dict[str, int] = {}
-    for finding in report.findings:
-        order.setdefault(finding.file, len(order))
-    report.findings.sort(key=lambda f: (order[f.file], f.line, f.column))
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column))
 
 
 def _where(manifest: Manifest) -> str:
