@@ -18,6 +18,7 @@ class ModelIssue:
     path: Path
     message: str
     at_key: bool = False
+    quote_hint: bool = False  # end the message with the value as written, quoted
 
 
 def _quoted(names: Iterable[str]) -> str:

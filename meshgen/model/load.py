@@ -94,9 +94,8 @@ def _issue(error: Any) -> ModelIssue:
     if kind == "duplicate_name":
         return ModelIssue("MG023", loc, f"{error['msg']}")
     if kind == "string_type" and isinstance(value, (int, float, bool)):
-        text = str(value).lower() if isinstance(value, bool) else str(value)
         return ModelIssue(
-            "MG011", loc, f'expected a string, got {describe(value)}; quote it: "{text}"'
+            "MG011", loc, f"expected a string, got {describe(value)}", quote_hint=True
         )
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -122,10 +121,13 @@ def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Findi
     findings = []
     for issue in issues:
         position = index.locate(issue.path, key=issue.at_key) if index else yamlio.Position(0, 0)
+        message = issue.message
+        if issue.quote_hint and (written := yamlio.written_at(text, position)):
+            message += f'; quote it: "{written}"'
         findings.append(
             Finding.of(
                 issue.code,
-                issue.message,
+                message,
                 filename,
                 line=position.line,
                 column=position.column,

@@ -204,7 +204,7 @@ def _validate_document(
     report.checked.append(manifest.resource)
     pruned = prune_nulls(document)
     found = [
-        manifest.finding(code, message, path, key=at_key)
+        _with_quote_hint(source, manifest.finding(code, message, path, key=at_key))
         for error in validator.iter_errors(pruned)
         for code, path, message, at_key in _schema_issues(error)
     ]
@@ -223,6 +223,20 @@ def _validate_document(
             )
         )
     report.findings.extend(f for f in found if not _suppressed(f, manifest.ignored))
+
+
+_SCALAR_NOT_STRING = ("expected a string, got the number", "expected a string, got the boolean")
+
+
+def _with_quote_hint(source: Source, finding: Finding) -> Finding:
+    """A number or boolean where Istio wants a string: suggest the text as written
+    (``1.10``, not the 1.1 YAML read; ``on``, not true)."""
+    if not finding.message.startswith(_SCALAR_NOT_STRING) or not finding.line:
+        return finding
+    written = yamlio.written_at(source.text, yamlio.Position(finding.line, finding.column))
+    if not written:
+        return finding
+    return replace(finding, message=f'{finding.message}; quote it: "{written}"')
 
 
 def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Finding]:

@@ -20,7 +20,7 @@ from typing import Any
 from meshgen.errors import InputError
 from meshgen.findings import Finding
 from meshgen.yamlio.emit import double_quoted, emit, emit_after_key, scalar
-from meshgen.yamlio.positions import Position, PositionIndex
+from meshgen.yamlio.positions import Position, PositionIndex, written_at
 
 _local = threading.local()
 
@@ -143,10 +143,46 @@ def read_text(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
 # -- loading ---------------------------------------------------------------------------
 
 
-def _syntax_finding(error: Exception, filename: str) -> Finding:
+_TOKEN_END = re.compile(r"[,\]}\s#]")
+
+
+def _char_at(text: str, mark: Any) -> str:
+    index = getattr(mark, "index", None)
+    return text[index] if isinstance(index, int) and 0 <= index < len(text) else ""
+
+
+def _token_at(text: str, mark: Any) -> str:
+    """The plain scalar written at ``mark`` (up to a comma, bracket, space or comment)."""
+    start = mark.index
+    end = _TOKEN_END.search(text, start + 1)
+    return text[start : end.start() if end else len(text)]
+
+
+def _plain_problem(error: Exception, text: str) -> tuple[str, Any] | None:
+    """What a person needs to hear about the commonest YAML slips, from the characters
+    the parser stopped at (not from its wording, which changes between releases)."""
+    problem_mark = getattr(error, "problem_mark", None)
+    context_mark = getattr(error, "context_mark", None)
+    if _char_at(text, problem_mark) == "\t":
+        return "tabs are not allowed for indentation; use spaces", problem_mark
+    for mark in (context_mark, problem_mark):
+        first = _char_at(text, mark)
+        if first in ("*", "@", "`", "%"):
+            token = _token_at(text, mark)
+            return f"a value starting with {first} must be quoted: '{token}'", mark
+    return None
+
+
+def _syntax_finding(error: Exception, filename: str, text: str = "") -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
     problem = getattr(error, "problem", None) or str(error)
+    plain = _plain_problem(error, text)
+    if plain is not None:
+        message, at = plain
+        return Finding(
+            "MG001", f"YAML syntax error: {message}", filename, at.line + 1, at.column + 1
+        )
     if "found duplicate key" in problem:
         key = re.search(r'duplicate key "(.*?)" with value', problem or "")
         context = getattr(error, "context_mark", None)
@@ -299,7 +335,7 @@ def load_all_partial(
                 )
             documents.append(document)
     except YAMLError as e:
-        return documents, _syntax_finding(e, filename)
+        return documents, _syntax_finding(e, filename, text)
     except RecursionError:
         return documents, Finding(
             "MG003", "refused: it nests deeper than the YAML reader can follow", filename
@@ -341,4 +377,5 @@ __all__ = [
     "load_one",
     "read_text",
     "scalar",
+    "written_at",
 ]

@@ -3,6 +3,7 @@ round-trip parse, run only for files that have findings."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,3 +87,17 @@ def _position(lc: Any, kind: str, part: Any = None) -> Position | None:
     if not isinstance(line, int) or not isinstance(column, int):
         return None
     return Position(line + 1, column + 1)
+
+
+_TOKEN_END = re.compile(r"[,\]}#]|\s+#|\s*$")
+
+
+def written_at(text: str, position: Position) -> str:
+    """The scalar as written at ``position`` (what the user typed, before YAML read it:
+    ``1.10`` that YAML reads as 1.1, ``on`` that it reads as true)."""
+    lines = text.splitlines()
+    if not 1 <= position.line <= len(lines):
+        return ""
+    line = lines[position.line - 1][position.column - 1 :]
+    end = _TOKEN_END.search(line)
+    return (line[: end.start()] if end else line).strip().strip("'\"")

@@ -160,21 +160,21 @@ def integer_percent(value: Any) -> str | None:
     return None
 
 
-def string_match(where: str, condition: Any, *, check_prefix: bool = True) -> str | None:
-    """S15-S18."""
+def string_match(condition: Any, *, check_prefix: bool = True) -> str | None:
+    """S15-S18 (the message leaves the field to the finding's path)."""
     if not isinstance(condition, dict):
         return None
     if check_prefix and condition.get("prefix") == "":
-        return f"{where}: prefix string match should not be empty"
+        return "prefix string match should not be empty"
     if "regex" in condition:
         pattern = condition["regex"]
         if pattern == "":
-            return f"{where}: regex string match should not be empty"
+            return "regex string match should not be empty"
         if isinstance(pattern, str) and len(pattern.encode()) > 1024:
-            return f"{where}: regex is too large, max length allowed is 1024"
+            return "regex is too large, max length allowed is 1024"
         problem = regex_problem(pattern) if isinstance(pattern, str) else None
         if problem:
-            return f"{where}: {problem}; Istio uses RE2 style regex-based match"
+            return f"{problem}; Istio uses RE2 style regex-based match"
     return None
 
 

@@ -135,7 +135,5 @@ def rewrites(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
         if isinstance(regex, dict):
             if not regex.get("match") or not regex.get("rewrite"):
                 yield (*where, "uriRegexRewrite"), "uriRegexRewrite needs both match and rewrite"
-            elif problem := p.string_match(
-                "rewrite.uriRegexRewrite.match", {"regex": regex["match"]}
-            ):
+            elif problem := p.string_match({"regex": regex["match"]}):
                 yield (*where, "uriRegexRewrite", "match"), problem

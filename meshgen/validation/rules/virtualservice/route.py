@@ -81,15 +81,15 @@ def match_conditions(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator
                         yield here, problem
                     if field == "withoutHeaders" and condition == {"regex": "*"}:
                         continue
-                    if problem := p.string_match(field, condition):
+                    if problem := p.string_match(condition):
                         yield here, problem
-            if problem := p.string_match("uri", match.get("uri"), check_prefix=False):
+            if problem := p.string_match(match.get("uri"), check_prefix=False):
                 yield (*where, "uri"), problem
             for field in ("scheme", "method", "authority"):
-                if problem := p.string_match(field, match.get(field)):
+                if problem := p.string_match(match.get(field)):
                     yield (*where, field), problem
             for name, condition in (match.get("queryParams") or {}).items():
-                if problem := p.string_match("queryParams", condition):
+                if problem := p.string_match(condition):
                     yield (*where, "queryParams", name), problem
             if match.get("port") and (problem := p.port(match["port"])):
                 yield (*where, "port"), problem
@@ -208,7 +208,7 @@ def cors_policy(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Foun
                     (*where, "allowOrigins", k),
                     "an allowed origin needs a non-empty exact, prefix or regex",
                 )
-            elif problem := p.string_match("corsPolicy.allowOrigins", origin):
+            elif problem := p.string_match(origin):
                 yield (*where, "allowOrigins", k), problem
         for k, method in enumerate(cors.get("allowMethods") or []):
             if method not in _CORS_METHODS:
