@@ -6,9 +6,10 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-from meshgen.errors import MeshgenError
+from meshgen.errors import MeshgenError, UsageError
 
 
 def write_atomic(path: str | Path, text: str) -> None:
@@ -48,3 +49,25 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def check_output(path: str | Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that would destroy something: one of the inputs (the same file,
+    however it is named), or anything but a regular file (a device such as /dev/null, a
+    FIFO, a folder), before anything is read."""
+    target = Path(path)
+    try:
+        info = target.stat()  # follows a symlink: what would be replaced is its target
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UsageError(f"{target}: cannot write: {e.strerror or e}") from e
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{target}: not a regular file; -o writes only files")
+    for source in inputs:
+        try:
+            same = os.path.samefile(target, source)
+        except OSError:
+            continue
+        if same:
+            raise UsageError(f"{target}: is also an input; choose another output file")

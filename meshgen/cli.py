@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import functools
 import gc
+import io as io_module
 import json
+import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from meshgen import __version__
-from meshgen.errors import InputError, MeshgenError
+from meshgen.errors import InputError, MeshgenError, UsageError
 from meshgen.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -32,6 +36,7 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 # Loading a large mesh creates millions of objects and few reference cycles; with the
 # default thresholds the cyclic collector rescans the growing heap so often that time
@@ -49,11 +54,8 @@ exit codes:
   2    usage error
   3    internal error: a bug in meshgen; rerun with --traceback and report it
   130  interrupted
+  143  terminated
 """
-
-
-class UsageError(Exception):
-    """The command line asks for something meshgen cannot do (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,23 @@ def _emit(text: str, output: str | None, stdout: TextIO) -> None:
         write_atomic(output, text)
 
 
+def _refuse_overwriting(output: str | None, inputs: Sequence[str]) -> None:
+    if output is not None:
+        from meshgen._output import check_output
+
+        check_output(output, [i for i in inputs if i != "-"])
+
+
+def _banner_path(model: str, output: str | None) -> str:
+    """The model's path from the folder the rendered file goes to (the working directory
+    for standard output)."""
+    import os
+    from pathlib import Path
+
+    folder = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+    return Path(os.path.relpath(os.path.abspath(model), folder)).as_posix()
+
+
 def _print_findings(findings: Sequence[Finding], stream: TextIO) -> None:
     from meshgen.report import format_text
 
@@ -163,9 +182,12 @@ def _render(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.validation.validate import validate_rendered
 
     limits = _limits(args)
+    _refuse_overwriting(args.output, [args.model])
     source = read(args.model, io.stdin, limits)
     model = parse_model(source.text, source.name, limits)
-    rendered = render_loaded(model, args.templates, source.name)
+    rendered = render_loaded(
+        model, args.templates, _banner_path(args.model, args.output), from_stdin=args.model == "-"
+    )
     checked = validate_rendered(
         rendered.text, rendered.documents, f"{source.name} (rendered)", schemas_for(args.crds)
     ).findings
@@ -450,6 +472,7 @@ def _import(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.rendering.inputs import manifests_of
     from meshgen.yamlio import emit
 
+    _refuse_overwriting(args.output, args.paths)
     documents, files = manifests_of(args.paths, io.stdin, limits=_limits(args))
     imported = import_manifests(documents)
     for warning in imported.warnings:
@@ -480,17 +503,31 @@ def _render_check_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _render_check(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.rendering.inputs import check_rendered
+    from meshgen.report import safe
 
     checks = list(check_rendered(args.paths, args.templates))
-    for stale in (c for c in checks if not c.up_to_date):
-        print(
-            f"{stale.path}: differs from rendering {stale.model}; "
-            f"run: meshgen render {stale.model} -o {stale.path}",
-            file=io.stdout,
-        )
+    for check in checks:
+        path = safe(check.path)
+        if check.problem is not None:
+            print(f"{path}:1:1: error: {safe(check.problem)}", file=io.stdout)
+        elif not check.up_to_date:
+            model = safe(_model_from_here(check.path, check.model))
+            print(
+                f"{path}: differs from rendering {model}; run: meshgen render {model} -o {path}",
+                file=io.stdout,
+            )
     fresh = sum(c.up_to_date for c in checks)
     print(f"{fresh} of {len(checks)} rendered files up to date", file=io.stderr)
     return EXIT_OK if fresh == len(checks) else EXIT_INVALID
+
+
+def _model_from_here(rendered: str, named: str) -> str:
+    """The model a banner names (relative to the rendered file), as seen from here."""
+    import os
+    from pathlib import Path
+
+    beside = Path(rendered).parent / named
+    return Path(os.path.relpath(beside)).as_posix() if beside.is_file() else named
 
 
 # -- schemas import, schema ----------------------------------------------------------------
@@ -641,7 +678,9 @@ def main(
     stderr: TextIO | None = None,
 ) -> int:
     """Run meshgen with ``argv`` (default: the command line); return the exit code."""
-    io = Streams(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr)
+    io = Streams(
+        stdin or sys.stdin or _Closed(), stdout or sys.stdout or _Closed(), stderr or sys.stderr
+    )
     parser = _parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
@@ -662,16 +701,19 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage or help
         return e.code if isinstance(e.code, int) else EXIT_USAGE
+    from meshgen.report import safe
+
     try:
         code: int = args.run(args, io)
+        io.stdout.flush()
         return code
     except UsageError as e:
-        print(f"meshgen: {e}", file=io.stderr)
+        print(f"meshgen: {safe(str(e))}", file=io.stderr)
         return EXIT_USAGE
     except InputError as e:
         _print_findings(e.findings, io.stderr)
         if not e.findings:
-            print(f"meshgen: {e}", file=io.stderr)
+            print(f"meshgen: {safe(str(e))}", file=io.stderr)
         else:
             from meshgen.report import summary
 
@@ -679,25 +721,61 @@ def main(
             print(f"meshgen: {summary(e.findings)}{written}", file=io.stderr)
         return EXIT_INVALID
     except MeshgenError as e:
-        print(f"meshgen: {e}", file=io.stderr)
+        print(f"meshgen: {safe(str(e))}", file=io.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("meshgen: interrupted", file=io.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_OK
+    except Terminated:
+        print("meshgen: terminated", file=io.stderr)
+        return EXIT_TERMINATED
+    except OSError as e:  # writing the output failed: a full disk, a closed pipe
+        with contextlib.suppress(OSError):
+            print(f"meshgen: cannot write the output: {e.strerror or e}", file=io.stderr)
+        return EXIT_INVALID
     except Exception as e:
         if args.traceback:
             traceback.print_exc(file=io.stderr)
         print(
-            f"meshgen: internal error: {type(e).__name__}: {e} "
+            f"meshgen: internal error: {type(e).__name__}: {safe(str(e))} "
             "(this is a bug; rerun with --traceback and report it)",
             file=io.stderr,
         )
         return EXIT_INTERNAL
 
 
+class _Closed(io_module.StringIO):
+    """A standard stream the process was started without: using it is an OSError."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def read(self, size: int | None = -1) -> str:
+        raise OSError(errno.EBADF, "standard input is closed")
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind (so no temporary file is left) and exit 143."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run() -> None:
     """The console entry point: tunes the process for large inputs, then runs main()."""
-    gc.set_threshold(*GC_THRESHOLDS)
-    sys.exit(main())
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+        gc.set_threshold(*GC_THRESHOLDS)
+        code = main()
+    except KeyboardInterrupt:  # before main() could take over
+        code = EXIT_INTERRUPTED
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        # The reader went away or the disk filled up after main() returned: say so in
+        # the exit code, and let the interpreter's own final flush find nothing to write.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = code or EXIT_INVALID
+    sys.exit(code)

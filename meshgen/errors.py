@@ -17,6 +17,11 @@ class MeshgenError(Exception):
     """Root of meshgen's expected failures: bad input, not a bug."""
 
 
+class UsageError(MeshgenError):
+    """What was asked cannot be done as asked (an output that is an input, say); the
+    command line maps it to exit code 2."""
+
+
 class InputError(MeshgenError):
     """A file could not be read or is not YAML meshgen can use."""
 

@@ -16,15 +16,39 @@ from typing import Any
 from meshgen.findings import Code, Finding, Severity
 
 
+def safe(text: str) -> str:
+    """``text`` with every control character, line break, bidirectional override and
+    escape sequence written as an escape (``\\n``, ``\\x1b``): a value from the input
+    can never start a line of its own, forge a finding or a workflow command, or drive
+    the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\t\r":
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char]
+    return (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
+
+
 def described(finding: Finding) -> str:
     """The message as a person reads it: where in the document, then what."""
-    return f"{finding.path}: {finding.message}" if finding.path else finding.message
+    text = f"{finding.path}: {finding.message}" if finding.path else finding.message
+    return safe(text)
 
 
 def format_text(finding: Finding) -> str:
     """``file:line:col: severity: path: message [code/IST code]``, the form editors and CI
     can click."""
-    where = finding.file
+    where = safe(finding.file)
     if finding.line:
         where += f":{finding.line}:{finding.column or 1}"
     istio = f"/{finding.istio}" if finding.istio else ""
@@ -88,7 +112,7 @@ def to_github(findings: Sequence[Finding]) -> str:
     """GitHub Actions workflow commands: each finding annotates its file and line."""
     lines = []
     for f in findings:
-        props = [f"file={_escape_property(f.file)}"]
+        props = [f"file={_escape_property(safe(f.file))}"]
         if f.line:
             props += [f"line={f.line}", f"col={f.column or 1}"]
         props.append(f"title={_escape_property(f'meshgen {f.code}')}")

@@ -22,7 +22,8 @@ BROKEN = MODEL_HEADER + "services:\n  catalog:\n    routes:\n      - route: v3\n
 def test_render_prints_manifests_and_nothing_else() -> None:
     code, out, err = run("render", str(DARK_LAUNCH))
     assert (code, err) == (0, "")
-    assert out.startswith(f"# Rendered by meshgen from {DARK_LAUNCH}; edit the model")
+    relative = Path(os.path.relpath(DARK_LAUNCH)).as_posix()  # never an absolute path
+    assert out.startswith(f"# Rendered by meshgen from {relative}; edit the model")
     kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
     assert kinds == ["DestinationRule", "VirtualService"]
 
@@ -34,7 +35,7 @@ def test_render_is_deterministic() -> None:
 def test_render_reads_standard_input() -> None:
     code, out, err = run("render", "-", stdin=DARK_LAUNCH.read_text(encoding="utf-8"))
     assert (code, err) == (0, "")
-    assert out.startswith("# Rendered by meshgen from <stdin>;")
+    assert out.startswith("# Rendered by meshgen from standard input;")
 
 
 def test_errors_from_standard_input_name_it() -> None:
@@ -49,7 +50,11 @@ def test_output_file_is_written_whole(tmp_path: Path) -> None:
     target = tmp_path / "istio.yaml"
     code, out, err = run("render", str(DARK_LAUNCH), "-o", str(target))
     assert (code, out, err) == (0, "", "")
-    assert target.read_text(encoding="utf-8") == run("render", str(DARK_LAUNCH))[1]
+    relative = Path(os.path.relpath(DARK_LAUNCH, tmp_path)).as_posix()
+    expected = run("render", str(DARK_LAUNCH))[1].split("\n", 1)[1]
+    assert target.read_text(encoding="utf-8") == (
+        f"# Rendered by meshgen from {relative}; edit the model, not this file.\n{expected}"
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["istio.yaml"]
 
 

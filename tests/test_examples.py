@@ -18,7 +18,7 @@ from meshgen.rendering import render_loaded
 def _rendered(name: str) -> str:
     source = f"examples/{name}/model.yaml"
     text = (ROOT / source).read_text(encoding="utf-8")
-    return render_loaded(parse_model(text, source), source=source).text
+    return render_loaded(parse_model(text, source), source="model.yaml").text
 
 
 def test_every_lab_has_an_example() -> None:

@@ -95,6 +95,16 @@ CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
         1,
         "YAML tag !!python/object/apply:os.system is not allowed",
     ),
+    "400 KB duration": (
+        lambda: (
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r}\n"
+            "spec: {hosts: [r], http: [{route: [{destination: {host: r}}], timeout: '"
+            + "1" * 400_000
+            + "'}]}\n"
+        ).encode(),
+        1,
+        "is not a duration",
+    ),
     "unknown local tag": (_meant(lambda: b"a: !secret x\n"), 1, "YAML tag !secret is not allowed"),
 }
 
@@ -167,10 +177,12 @@ def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     path = tmp_path / "secret.yaml"
     path.write_text(GATEWAY)
 
-    def denied(self: Path) -> bytes:
+    def denied(*args: object, **kwargs: object) -> object:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    import meshgen.yamlio
+
+    monkeypatch.setattr(meshgen.yamlio, "open", denied, raising=False)
     for command in ("validate", "render"):
         code, out, err = run(command, str(path))
         _check(code, out, err)
@@ -274,6 +286,7 @@ def test_killed_render_never_leaves_a_partial_file(tmp_path: Path) -> None:
                     [sys.executable, "-m", "meshgen", "render", str(model)],
                     capture_output=True,
                     text=True,
+                    cwd=target.parent,  # the banner names the model from there
                 ).stdout
             )
             assert text == complete  # replaced whole, never in part

@@ -124,9 +124,9 @@ def test_github_format_escapes_what_would_break_a_command() -> None:
     from meshgen.findings import Finding
     from meshgen.report import to_github
 
-    text = to_github([Finding("MG100", "50% done\nnext", "a,b:c.yaml", 1, 2)])
-    assert (
-        text == "::error file=a%2Cb%3Ac.yaml,line=1,col=2,title=meshgen MG100::50%25 done%0Anext\n"
+    text = to_github([Finding("MG100", "50% done\nnext\x1b", "a,b:c\n.yaml", 1, 2)])
+    assert text == (
+        "::error file=a%2Cb%3Ac\\n.yaml,line=1,col=2,title=meshgen MG100::50%25 done\\nnext\\x1b\n"
     )
 
 

@@ -91,9 +91,12 @@ def read(
         return Source(path, yamlio.read_text(path, limits))
     if stdin is None:
         raise InputError("standard input was named (-) but none was given")
-    raw = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
-    data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    yamlio.check_size(len(data), STDIN_NAME, limits)
+    if hasattr(stdin, "buffer"):
+        data = yamlio.read_bounded(stdin.buffer, STDIN_NAME, limits)
+    else:
+        text = stdin.read(limits.max_file_bytes + 1)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        yamlio.check_size(len(data), STDIN_NAME, limits)
     return Source(STDIN_NAME, yamlio.decode(data, STDIN_NAME))
 
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from meshgen.manifests.values import duration_nanoseconds
+
 
 class Base(BaseModel):
     """Model files use Istio's camelCase field names; Python code may use snake_case."""
@@ -27,13 +29,14 @@ class Base(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-# Go's time.ParseDuration format, which is what Istio accepts: 1h, 3m, 2s, 1.5s, 100ms.
+# Go's time.ParseDuration format, which is what Istio accepts: 1h, 3m, 2s, 1.5s, 100ms
+# (checked by duration_nanoseconds; the pattern is for editors, in the JSON Schema).
 _DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|ms|s|m|h)")
 _DURATIONS = re.compile(rf"(?:{_DURATION.pattern})+")
 
 
 def _check_duration(value: str) -> str:
-    if not _DURATIONS.fullmatch(value):
+    if duration_nanoseconds(value) is None or value.startswith(("-", "+")):
         raise ValueError(
             f"'{value}' is not a duration; write a number with a unit, like 2s, 100ms, 3m or 1h"
         )

@@ -16,8 +16,11 @@ from meshgen.banner import banner
 from meshgen.errors import InputError, TemplateError
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
+from meshgen.rendering.budget import time_budget
 from meshgen.rendering.build import Document, documents
-from meshgen.rendering.environment import environment
+from meshgen.rendering.environment import MAX_TEMPLATE_OUTPUT, environment
+
+TEMPLATE_SECONDS = 10  # for one user template to render one resource
 
 _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 
@@ -38,13 +41,20 @@ def _template_text(document: Document, templates: TemplatesDir) -> str:
         return yamlio.emit(document.raw) + "\n"
     env = environment(None if templates is None else str(Path(templates).resolve()))
     try:
-        text = env.get_template(document.template).render(document.context)
+        with time_budget(TEMPLATE_SECONDS if templates is not None else None):
+            text = env.get_template(document.template).render(document.context)
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(e.filename or document.template, e.message or str(e), e.lineno) from e
-    except jinja2.TemplateError as e:
+    except jinja2.TemplateError as e:  # the sandbox's SecurityError among them
         raise TemplateError(document.template, str(e)) from e
-    except TypeError as e:
+    except (TypeError, ValueError, ArithmeticError) as e:
         raise TemplateError(document.template, str(e)) from e
+    except RecursionError as e:
+        raise TemplateError(document.template, "includes or calls itself without end") from e
+    except TimeoutError as e:
+        raise TemplateError(document.template, f"took over {TEMPLATE_SECONDS} s to render") from e
+    if len(text) > MAX_TEMPLATE_OUTPUT:
+        raise TemplateError(document.template, "rendered more than 16 MiB for one resource")
     text = _TRAILING_SPACE.sub("", text).strip("\n")
     return text + "\n"
 
@@ -79,12 +89,18 @@ def _read_back(texts: list[str], docs: list[Document]) -> list[dict[str, Any]]:
 
 
 def render_loaded(
-    model: LoadedModel, templates: TemplatesDir = None, source: str | None = None
+    model: LoadedModel,
+    templates: TemplatesDir = None,
+    source: str | None = None,
+    *,
+    from_stdin: bool = False,
 ) -> Rendered:
+    """Render a checked model; ``source`` is the model's path as the banner names it
+    (relative to where the output goes)."""
     docs = documents(model.plan)
     texts = [_template_text(d, templates) for d in docs]
     data = _read_back(texts, docs)
-    return Rendered(banner(source) + "---\n".join(texts), data, model)
+    return Rendered(banner(source, from_stdin=from_stdin) + "---\n".join(texts), data, model)
 
 
 def _loaded(model: Mesh | LoadedModel) -> LoadedModel:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from meshgen import yamlio
 from meshgen._resources import data_dir
@@ -53,14 +55,37 @@ def _check_override_folder(folder: Path) -> None:
             )
 
 
+MAX_TEMPLATE_OUTPUT = 16 * 1024 * 1024  # characters one user template may build at most
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox (no attribute escapes, no mutation, bounded ``range``), with
+    repetition bounded too: ``"x" * 10**10`` is refused, not built."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError("an exponent over 1000 is not allowed in a template")
+        if operator == "*":
+            for sized, times in ((left, right), (right, left)):
+                repeats = isinstance(sized, (str, list, tuple)) and isinstance(times, int)
+                if repeats and len(sized) * times > MAX_TEMPLATE_OUTPUT:
+                    raise SecurityError("the repeated value would be too large")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=8)
 def environment(templates: str | None = None) -> jinja2.Environment:
-    """The shared environment; with ``templates``, that folder's files win by name."""
+    """The shared environment; with ``templates``, that folder's files win by name, and
+    everything renders in the sandbox (a template folder is code from a repository)."""
     loader: jinja2.BaseLoader = jinja2.FunctionLoader(_builtin_source)
+    kind: type[jinja2.Environment] = jinja2.Environment
     if templates is not None:
         _check_override_folder(Path(templates))
         loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(templates), loader])
-    env = jinja2.Environment(
+        kind = Sandbox
+    env = kind(
         loader=loader,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from meshgen import yamlio
-from meshgen.banner import source_of
-from meshgen.manifests.sources import Source, classify, expand_paths, read
+from meshgen.banner import FromStdin, source_of
+from meshgen.manifests.sources import YAML_SUFFIXES, classify, expand_paths, read
 from meshgen.rendering import TemplatesDir, render_loaded
 
 
@@ -37,22 +38,57 @@ def manifests_of(
 
 @dataclass(frozen=True)
 class RenderCheck:
-    """A rendered file, the model its first line names, and whether it is up to date."""
+    """A rendered file, the model its first line names, and what rendering it again gave:
+    ``up_to_date``, or ``problem`` saying why it could not be checked."""
 
     path: str
     model: str
-    up_to_date: bool
+    up_to_date: bool = False
+    problem: str | None = None
 
 
-def check_rendered(paths: Sequence[str], templates: TemplatesDir = None) -> Iterator[RenderCheck]:
+def model_path(rendered: str, named: str, root: Path) -> Path | str:
+    """The model file a rendered file's banner names, or why it will not be read.
+
+    The name is relative to the rendered file's folder (files rendered before that was
+    so name it from the repository root, which is tried second). Only a regular YAML file
+    inside ``root`` or the rendered file's folder is read: a committed banner must not
+    make meshgen read, or print, anything else.
+    """
+    folder = Path(rendered).parent.resolve()
+    allowed = (root.resolve(), folder)
+    for candidate in (folder / named, root / named):
+        resolved = candidate.resolve()
+        if not any(resolved.is_relative_to(a) for a in allowed):
+            continue
+        if resolved.suffix in YAML_SUFFIXES and resolved.is_file():
+            return resolved
+    return (
+        f"names model {named!r}, which is not a YAML file inside this repository or "
+        "beside the rendered file; meshgen reads only those"
+    )
+
+
+def check_rendered(
+    paths: Sequence[str], templates: TemplatesDir = None, root: Path | None = None
+) -> Iterator[RenderCheck]:
     """Each rendered file among ``paths`` (its banner names its model), rendered again."""
     from meshgen.model.load import parse_model
 
+    root = root or Path.cwd()
     for path in expand_paths(paths):
         rendered = read(path)
-        model = source_of(rendered.text)
-        if model is None:
+        named = source_of(rendered.text)
+        if named is None:
             continue
-        source: Source = read(model)
-        again = render_loaded(parse_model(source.text, source.name), templates, model)
-        yield RenderCheck(path, model, again.text == rendered.text)
+        if isinstance(named, FromStdin):
+            problem = "was rendered from standard input; render it from its model with -o"
+            yield RenderCheck(path, named, problem=problem)
+            continue
+        found = model_path(path, named, root)
+        if isinstance(found, str):
+            yield RenderCheck(path, named, problem=found)
+            continue
+        source = read(str(found))
+        again = render_loaded(parse_model(source.text, source.name), templates, named)
+        yield RenderCheck(path, named, up_to_date=again.text == rendered.text)

@@ -16,6 +16,7 @@ from typing import Any
 
 from meshgen import yamlio
 from meshgen.errors import InputError
+from meshgen.manifests import mapping, sequence
 from meshgen.validation.schemaset import SchemaSet
 
 BUNDLE_FORMAT = "meshgen-schemas/1"
@@ -35,15 +36,38 @@ def schemas_from_crds(text: str, filename: str = "<crds>") -> dict[tuple[str, st
     """(apiVersion, kind) -> openAPIV3Schema for every served version in a CRD file."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for crd in _definitions(yamlio.load_all(text, filename)):
-        spec = crd.get("spec") or {}
-        group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
-        for version in spec.get("versions") or []:
-            schema = (version.get("schema") or {}).get("openAPIV3Schema")
-            if version.get("served", True) and isinstance(schema, dict) and group and kind:
-                schemas[(f"{group}/{version['name']}", kind)] = schema
+        spec = mapping(crd.get("spec"))
+        group, kind = spec.get("group"), mapping(spec.get("names")).get("kind")
+        if not isinstance(group, str) or not isinstance(kind, str):
+            continue
+        for version in sequence(spec.get("versions")):
+            version = mapping(version)
+            name = version.get("name")
+            schema = mapping(version.get("schema")).get("openAPIV3Schema")
+            if version.get("served", True) and isinstance(schema, dict) and isinstance(name, str):
+                schemas[(f"{group}/{name}", kind)] = _local_refs_only(schema, filename)
     if not schemas:
         raise InputError(f"{filename}: holds no CustomResourceDefinition with a schema")
     return schemas
+
+
+def _local_refs_only(schema: dict[str, Any], filename: str) -> dict[str, Any]:
+    """The schema, if every ``$ref`` in it points inside it: meshgen reads only its
+    inputs and never fetches a reference from the network or another file."""
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                raise InputError(
+                    f"{filename}: $ref '{ref}' points outside the CRD; meshgen does not "
+                    "fetch references (inline the schema it names)"
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return schema
 
 
 def bundle(schemas: dict[tuple[str, str], dict[str, Any]], source: str, text: str) -> str:
@@ -81,13 +105,28 @@ def load_schema_file(path: str) -> SchemaSet:
 @lru_cache(maxsize=4)
 def _load_schema_file(path: str, identity: tuple[str, int, int]) -> SchemaSet:
     text = yamlio.read_text(path)
-    if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}: not a schema bundle: {e}") from e
-        if data.get("format") != BUNDLE_FORMAT:
-            raise InputError(f"{path}: not a meshgen schema bundle (format {data.get('format')!r})")
-        schemas = {(s["apiVersion"], s["kind"]): s["schema"] for s in data["schemas"]}
-        return SchemaSet(schemas, f"schemas imported from {data.get('source')}")
+    if text.lstrip().startswith("{") and '"format"' in text[:200]:  # a bundle starts so
+        return SchemaSet(_bundle_schemas(text, path), f"schemas imported from {path}")
     return SchemaSet(schemas_from_crds(text, path), f"CRDs in {Path(path).name}")
+
+
+def _bundle_schemas(text: str, path: str) -> dict[tuple[str, str], dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise InputError(f"{path}: not a schema bundle: {e}") from e
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else None
+        raise InputError(f"{path}: not a meshgen schema bundle (format {found!r})")
+    schemas = {}
+    for entry in sequence(data.get("schemas")):
+        entry = mapping(entry)
+        api_version, kind, schema = entry.get("apiVersion"), entry.get("kind"), entry.get("schema")
+        if not (
+            isinstance(api_version, str) and isinstance(kind, str) and isinstance(schema, dict)
+        ):
+            raise InputError(f"{path}: a schema entry lacks apiVersion, kind or schema")
+        schemas[(api_version, kind)] = _local_refs_only(schema, path)
+    if not schemas:
+        raise InputError(f"{path}: the bundle holds no schemas")
+    return schemas

@@ -122,13 +122,21 @@ def check_size(size: int, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
         raise InputError(finding.message, [finding])
 
 
+def read_bounded(handle: Any, name: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """At most the size limit from a binary stream; more is an :class:`InputError`."""
+    data: bytes = handle.read(limits.max_file_bytes + 1)
+    check_size(len(data), name, limits)
+    return data
+
+
 def read_text(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a YAML file as text; every way this can fail becomes an :class:`InputError`."""
     name = str(path)
     try:
         if Path(path).is_file():
             check_size(Path(path).stat().st_size, name, limits)
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:  # a device or FIFO has no size: read no more
+            data = read_bounded(handle, name, limits)
     except FileNotFoundError as e:
         raise InputError(f"{name}: no such file") from e
     except IsADirectoryError as e:

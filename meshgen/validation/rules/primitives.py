@@ -13,19 +13,10 @@ from meshgen.manifests import mapping as mapping
 from meshgen.manifests import sequence as sequence
 from meshgen.manifests.hosts import is_ip
 from meshgen.manifests.hosts import regex_problem as regex_problem
+from meshgen.manifests.values import duration_nanoseconds as duration_nanoseconds
 
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_LABEL_ANY_CASE = re.compile(r"[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?")
-_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)(ns|us|µs|ms|s|m|h)")
-_UNIT_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "µs": 1_000,
-    "ms": 1_000_000,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-}
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _HEADER_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~A-Za-z0-9,]+")  # Go's class has +-. as a range
 _PSEUDO_HEADERS = {":method", ":scheme", ":authority", ":path", ":status"}
@@ -36,24 +27,6 @@ _JWT_CLAIM = re.compile(
 
 def is_dns1123_label(value: str) -> bool:
     return len(value) <= 63 and _DNS1123_LABEL.fullmatch(value) is not None
-
-
-def duration_nanoseconds(value: str) -> int | None:
-    """Go's time.ParseDuration, in nanoseconds (None when it cannot parse)."""
-    text = value.strip()
-    sign = -1 if text.startswith("-") else 1
-    text = text.lstrip("+-")
-    if text == "0":
-        return 0
-    total, position = 0.0, 0
-    for match in _DURATION_PART.finditer(text):
-        if match.start() != position or match.group(1) in ("", "."):
-            return None
-        total += float(match.group(1)) * _UNIT_NS[match.group(2)]
-        position = match.end()
-    if position != len(text) or position == 0:
-        return None
-    return sign * round(total)
 
 
 def duration(value: Any) -> str | None:

@@ -1,0 +1,43 @@
+"""Istio's value formats, read as Istio reads them."""
+
+from __future__ import annotations
+
+_UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "ms": 1_000_000,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+}
+
+
+_UNITS = ("ns", "us", "µs", "ms", "s", "m", "h")  # two-letter units first: "ms" before "m"
+
+
+def duration_nanoseconds(value: str) -> int | None:
+    """Go's time.ParseDuration, in nanoseconds (None when it cannot parse).
+
+    One pass over the text: a number (digits, an optional fraction), then a unit, again
+    and again; linear in the length whatever the input.
+    """
+    text = value.strip()
+    sign = -1 if text.startswith("-") else 1
+    text = text[1:] if text[:1] in "+-" else text
+    if text == "0":
+        return 0
+    total, i, n = 0.0, 0, len(text)
+    while i < n:
+        start = i
+        while i < n and (text[i].isdigit() or text[i] == "."):
+            i += 1
+        number = text[start:i]
+        if number in ("", ".") or number.count(".") > 1 or not number.isascii():
+            return None
+        unit = next((u for u in _UNITS if text.startswith(u, i)), None)
+        if unit is None:
+            return None
+        total += float(number) * _UNIT_NS[unit]
+        i += len(unit)
+    return sign * round(total) if n else None
