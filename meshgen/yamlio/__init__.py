@@ -4,8 +4,8 @@
 Data is loaded with PyYAML's C-backed safe loader, which reads scalars the way kubectl
 does (YAML 1.1: ``on`` and ``yes`` are booleans) and is several times faster than a
 pure-Python constructor; duplicate keys, which it would silently accept, are refused
-here. Positions come from ruamel.yaml's round-trip loader, several times slower still,
-used only for files that have findings.
+here. Positions come from the same C parser's composer, only for files that have
+findings.
 """
 
 from __future__ import annotations
