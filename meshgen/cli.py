@@ -465,18 +465,26 @@ def _import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="manifests or folders, or -")
     _add_output(parser, "the model")
     _add_limits(parser)
+    parser.add_argument(
+        "--crds",
+        metavar="FILE",
+        help="read the manifests against these CRDs (see validate --crds), for fields "
+        "newer Istio releases added",
+    )
 
 
 def _import(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.importing import import_manifests
     from meshgen.rendering.inputs import manifests_of
+    from meshgen.report import safe
+    from meshgen.validation.schemaset import schemas_for
     from meshgen.yamlio import emit
 
     _refuse_overwriting(args.output, args.paths)
     documents, files = manifests_of(args.paths, io.stdin, limits=_limits(args))
-    imported = import_manifests(documents)
+    imported = import_manifests(documents, schemas_for(args.crds))
     for warning in imported.warnings:
-        print(f"meshgen: warning: {warning}", file=io.stderr)
+        print(f"meshgen: warning: {safe(warning)}", file=io.stderr)
     for ignored in imported.ignored:
         print(
             f"meshgen: not imported (not an Istio networking resource): {ignored}", file=io.stderr
@@ -609,9 +617,10 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "import",
         "write a model for existing Istio manifests",
-        "Read Istio manifests (files, folders, multi-document; other kinds are listed and "
-        "left alone) and write a meshgen model that renders them back unchanged. What the "
-        "model cannot express is kept as written, and reported.",
+        "Read Istio manifests (files, folders, multi-document) and write a meshgen model "
+        "that renders them back unchanged. Gateways, VirtualServices and DestinationRules "
+        "become model; what the model cannot express, and every other Istio kind, is kept "
+        "as written and reported; Kubernetes objects are listed and left alone.",
         _import_arguments,
         _import,
     ),

@@ -303,3 +303,37 @@ def test_output_through_a_symlink_replaces_the_link_not_its_target(tmp_path: Pat
     assert run("render", str(model), "-o", str(link))[0] == 0
     assert elsewhere.read_text() == "keep me\n"
     assert not link.is_symlink() and "kind: VirtualService" in link.read_text()
+
+
+ILL_SHAPED = {
+    "metadata is a string": "metadata: oops\nspec: {hosts: [a]}\n",
+    "spec is a list": "metadata: {name: x}\nspec: [1]\n",
+    "http is a string": "metadata: {name: x}\nspec: {hosts: [a], http: x}\n",
+    "route entries are numbers": "metadata: {name: x}\nspec: {hosts: [a], http: [{route: [1]}]}\n",
+    "a subset named {}": (
+        "metadata: {name: x}\nspec: {hosts: [a], http: [{route: [{destination: "
+        "{host: a, subset: {}}}]}]}\n---\napiVersion: networking.istio.io/v1\n"
+        "kind: DestinationRule\nmetadata: {name: a}\nspec: {host: a, subsets: [{name: {}}]}\n"
+    ),
+    "a DestinationRule with subsets named {} and [1]": (
+        "metadata: {name: x}\nspec: {hosts: [a], http: [{route: [{destination: "
+        "{host: a, subset: v1}}]}]}\n---\napiVersion: networking.istio.io/v1\n"
+        "kind: DestinationRule\nmetadata: {name: a}\n"
+        "spec: {host: a, subsets: [{name: {}}, {name: [1]}]}\n"
+    ),
+    "a date and a set": (
+        "metadata: {name: x, creationTimestamp: 2024-01-01}\nspec: {hosts: [a], "
+        "http: [{route: [{destination: {host: a}}]}]}\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ILL_SHAPED))
+@pytest.mark.parametrize("command", [("validate",), ("explain", "--host", "a"), ("import",)])
+def test_every_command_survives_ill_shaped_resources(
+    name: str, command: tuple[str, ...], tmp_path: Path
+) -> None:
+    path = tmp_path / "vs.yaml"
+    path.write_text("apiVersion: networking.istio.io/v1\nkind: VirtualService\n" + ILL_SHAPED[name])
+    code, out, err = run(command[0], str(path), *command[1:])
+    _check(code, out, err)

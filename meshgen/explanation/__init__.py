@@ -13,7 +13,7 @@ from typing import Any
 
 from meshgen.explanation.policy import destination_rule, effective_policy, subset_of
 from meshgen.explanation.request import Request, unmet
-from meshgen.manifests import ROOT_NAMESPACE, identity
+from meshgen.manifests import ROOT_NAMESPACE, ROUTING_KINDS, identity
 from meshgen.manifests.hosts import (
     MESH,
     bound_gateways,
@@ -264,7 +264,25 @@ def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway:
 
 
 def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
-    """Where ``request`` goes, given the Istio ``resources`` of the mesh."""
+    """Where ``request`` goes, given the Istio ``resources`` of the mesh.
+
+    Gateways, VirtualServices and DestinationRules that do not have the shape of their
+    schema (a list where a mapping belongs, say) are left out, with a note naming them.
+    """
+    from meshgen.validation.validate import well_formed
+
+    routing = [r for r in resources if isinstance(r, dict) and r.get("kind") in ROUTING_KINDS]
+    kept = [r for r in routing if well_formed(r)]
+    left_out = [f"{r.get('kind')} {_name(r)}" for r in routing if not well_formed(r)]
+    result = _explain(kept, request)
+    if left_out:
+        result.notes.append(
+            "left out, not well formed (meshgen validate says why): " + ", ".join(left_out)
+        )
+    return result
+
+
+def _explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
     gateway = _request_gateway(request, _kind(resources, "Gateway"))
     hosts = _request_hosts(request)
     host = hosts[0]

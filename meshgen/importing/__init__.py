@@ -22,9 +22,11 @@ from meshgen.importing.convert import (
     pair_services,
 )
 from meshgen.manifests import ISTIO_NETWORKING as GROUP
-from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND
+from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
+from meshgen.validation.schemaset import SchemaSet
+from meshgen.validation.validate import schema_problems
 
 __all__ = ["Imported", "import_manifests"]
 
@@ -183,29 +185,40 @@ def _size(model: dict[str, Any]) -> int:
     return len(emit(model))
 
 
-def import_manifests(resources: list[Any]) -> Imported:
-    """Resources (parsed manifests) as a model; other kinds are listed in ``ignored``."""
+def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> Imported:
+    """Resources (parsed manifests) as a model.
+
+    Gateways, VirtualServices and DestinationRules become model where the model can
+    express them; every other Istio resource is kept as written under ``resources``.
+    What is not Istio (Deployments, Services...) is listed in ``ignored``, and so is an
+    Istio resource its schema rejects (``schemas``, default: the bundled ones), since
+    the model would not render: ``meshgen validate`` says what is wrong with it.
+    """
     documents = [r for r in resources if isinstance(r, dict)]
-    ignored = [
-        f"{r.get('kind')} {'/'.join(filter(None, identity(r)[1:]))}"
-        for r in documents
-        if r.get("kind") not in KINDS or not str(r.get("apiVersion", "")).startswith(GROUP)
-    ]
-    istio = [
-        r
-        for r in documents
-        if r.get("kind") in KINDS and str(r.get("apiVersion", "")).startswith(GROUP)
-    ]
-    results = [a for a in (_attempt(istio, p) for p in ("plain", "msaez")) if a is not None]
+    routing, kept, ignored = [], [], []
+    for document in documents:
+        name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
+        if not is_istio(document):
+            ignored.append(f"{name} (not an Istio resource)")
+        elif document.get("kind") not in KINDS or not str(document["apiVersion"]).startswith(GROUP):
+            kept.append(document)
+        elif schema_problems(document, schemas):
+            ignored.append(f"{name} (its schema rejects it: run meshgen validate)")
+        else:
+            routing.append(document)
+    results = [a for a in (_attempt(routing, p) for p in ("plain", "msaez")) if a is not None]
     if not results:  # cannot happen: passing everything through always renders back
         model: dict[str, Any] = {
             "apiVersion": MODEL_API_VERSION,
             "kind": MODEL_KIND,
             "services": {},
-            "resources": istio,
+            "resources": routing,
         }
         results = [Imported(model, Mesh.model_validate(model))]
     best = min(results, key=lambda a: _size(a.model))
+    if kept:
+        best.model["resources"] = [*best.model.get("resources", []), *kept]
+        best.mesh = Mesh.model_validate(best.model)
     best.ignored = ignored
     best.warnings = _warnings(best.model)
     return best

@@ -254,6 +254,27 @@ def _suppressed(finding: Finding, codes: Iterable[str]) -> bool:
     return finding.code in chosen or (finding.istio is not None and finding.istio in chosen)
 
 
+def schema_problems(document: Any, schemas: SchemaSet | None = None) -> list[Any] | None:
+    """The schema's complaints about one document (jsonschema errors; empty when it is
+    valid), or None when meshgen has no schema for its kind."""
+    if _not_a_resource(document) is not None:
+        return None
+    validator = (schemas or bundled()).validator(document["apiVersion"], document["kind"])
+    if validator is None:
+        return None
+    return list(validator.iter_errors(prune_nulls(document)))
+
+
+def well_formed(document: Any, schemas: SchemaSet | None = None) -> bool:
+    """Whether an Istio document has the shape its schema gives (mappings, lists and
+    scalars where they belong), so code may walk it; unknown fields and bad values aside."""
+    problems = schema_problems(document, schemas)
+    return problems is not None and not any(
+        error.validator == "type" or any(c.validator == "type" for c in error.context or ())
+        for error in problems
+    )
+
+
 def _validate_model(source: Source, schemas: SchemaSet, report: Report) -> None:
     from meshgen.errors import ModelError
     from meshgen.model.load import parse_model

@@ -72,6 +72,19 @@ def _fast_loader() -> Any:
                     seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
+    def refuse(loader: Any, node: Any) -> Any:
+        raise ConstructorError(
+            None,
+            None,
+            f"could not determine a constructor for the tag '{node.tag}'",
+            node.start_mark,
+        )
+
+    # As Kubernetes reads YAML: a date is the text written, not a date; binary data and
+    # sets have no JSON form, so a manifest cannot hold them.
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", Loader.construct_yaml_str)
+    Loader.add_constructor("tag:yaml.org,2002:binary", refuse)
+    Loader.add_constructor("tag:yaml.org,2002:set", refuse)
     _local.__dict__["fast_loader"] = Loader
     return Loader
 

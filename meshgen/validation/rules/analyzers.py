@@ -97,7 +97,10 @@ def unknown_subsets(mesh: MeshIndex) -> Iterator[Problem]:
                 continue
             rules = mesh.destination_rules(fqdn(host, entry.namespace))
             defined = {
-                mapping(s).get("name") for r in rules for s in sequence(r.spec.get("subsets"))
+                name
+                for r in rules
+                for s in sequence(r.spec.get("subsets"))
+                if isinstance(name := mapping(s).get("name"), str)
             }
             if subset in defined:
                 continue
