@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 def _tool(name: str) -> str:
-    path = shutil.which(name, path=str(ROOT / ".venv" / "bin")) or shutil.which(name)
+    beside = Path(sys.executable).parent  # the environment running the tests
+    path = shutil.which(name, path=str(beside)) or shutil.which(name)
     if path is None:
         pytest.skip(f"{name} is not installed (pip install '.[test]')")
     return path
