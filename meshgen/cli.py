@@ -188,9 +188,7 @@ def _render(args: argparse.Namespace, io: Streams) -> int:
     rendered = render_loaded(
         model, args.templates, _banner_path(args.model, args.output), from_stdin=args.model == "-"
     )
-    checked = validate_rendered(
-        rendered.text, rendered.documents, f"{source.name} (rendered)", schemas_for(args.crds)
-    ).findings
+    checked = validate_rendered(rendered, source, schemas_for(args.crds)).findings
     problems = [p for p in checked if p.severity is not Severity.INFO]  # infos are for validate
     _print_findings([*model.warnings, *problems], io.stderr)
     if any(p.is_error for p in problems):

@@ -34,6 +34,7 @@ class Rendered:
     text: str
     documents: list[dict[str, Any]]
     model: LoadedModel
+    built: list[Document] = dataclasses.field(default_factory=list)  # what each came from
 
 
 def _template_text(document: Document, templates: TemplatesDir) -> str:
@@ -100,7 +101,8 @@ def render_loaded(
     docs = documents(model.plan)
     texts = [_template_text(d, templates) for d in docs]
     data = _read_back(texts, docs)
-    return Rendered(banner(source, from_stdin=from_stdin) + "---\n".join(texts), data, model)
+    text = banner(source, from_stdin=from_stdin) + "---\n".join(texts)
+    return Rendered(text, data, model, docs)
 
 
 def _loaded(model: Mesh | LoadedModel) -> LoadedModel:

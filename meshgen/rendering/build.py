@@ -37,6 +37,8 @@ class Document:
     template: str
     context: dict[str, Any]
     raw: dict[str, Any] | None = None
+    origin: tuple[Any, ...] = ()  # the path of the model element it comes from
+    routes_origin: tuple[Any, ...] = ()  # for a VirtualService: where its rules are
 
 
 def _metadata(metadata: Metadata) -> dict[str, Any]:
@@ -51,7 +53,13 @@ def _metadata(metadata: Metadata) -> dict[str, Any]:
 
 
 def _document(
-    template: str, kind: str, plan: MeshPlan, metadata: Metadata, spec: dict[str, Any]
+    template: str,
+    kind: str,
+    plan: MeshPlan,
+    metadata: Metadata,
+    spec: dict[str, Any],
+    origin: tuple[Any, ...],
+    routes_origin: tuple[Any, ...] = (),
 ) -> Document:
     extra: dict[str, Any] = {}
     for key, value in (metadata.spec or {}).items():
@@ -66,7 +74,7 @@ def _document(
         "spec": spec,
         "extra": extra,
     }
-    return Document(template, context)
+    return Document(template, context, origin=origin, routes_origin=routes_origin)
 
 
 def _server(server: Server, port_names: set[str]) -> dict[str, Any]:
@@ -97,7 +105,7 @@ def gateway_document(plan: MeshPlan, gateway: GatewayPlan) -> Document:
         "selector": dict(gateway.gateway.selector),
         "servers": [_server(s, port_names) for s in gateway.gateway.servers],
     }
-    return _document(GATEWAY, "Gateway", plan, gateway.metadata, spec)
+    return _document(GATEWAY, "Gateway", plan, gateway.metadata, spec, gateway.path)
 
 
 def destination_rule_document(plan: MeshPlan, service: ServicePlan) -> Document:
@@ -115,7 +123,7 @@ def destination_rule_document(plan: MeshPlan, service: ServicePlan) -> Document:
         "subsets": subsets or None,
         "exportTo": metadata.export_to,
     }
-    return _document(DESTINATION_RULE, "DestinationRule", plan, metadata, spec)
+    return _document(DESTINATION_RULE, "DestinationRule", plan, metadata, spec, service.path)
 
 
 def _destination(
@@ -189,7 +197,9 @@ def virtual_service_document(plan: MeshPlan, service: ServicePlan) -> Document:
         "http": [_http_rule(plan, service, rule, namespace) for rule in service.routes],
         "exportTo": metadata.export_to,
     }
-    return _document(VIRTUAL_SERVICE, "VirtualService", plan, metadata, spec)
+    return _document(
+        VIRTUAL_SERVICE, "VirtualService", plan, metadata, spec, service.path, service.routes_path
+    )
 
 
 def documents(plan: MeshPlan) -> list[Document]:
@@ -201,5 +211,32 @@ def documents(plan: MeshPlan) -> list[Document]:
             out.append(destination_rule_document(plan, service))
         if service.virtual_service is not None:
             out.append(virtual_service_document(plan, service))
-    out += [Document("", {}, raw=resource) for resource in plan.mesh.resources]
+    out += [
+        Document("", {}, raw=resource, origin=("resources", i))
+        for i, resource in enumerate(plan.mesh.resources)
+    ]
     return out
+
+
+def model_path(document: Document, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where in the model the part of a rendered document at ``path`` comes from: the
+    field itself where the model has it under the same name, else the smallest model
+    element that produced it."""
+    if document.raw is not None:
+        return (*document.origin, *path)
+    if len(path) < 2 or path[0] != "spec":
+        return document.origin
+    field, rest = path[1], path[2:]
+    if document.template == VIRTUAL_SERVICE and field == "http" and rest:
+        return (*document.routes_origin, *rest)
+    if document.template == GATEWAY and field == "servers":
+        return (*document.origin, "servers", *rest)
+    if document.template == DESTINATION_RULE and field == "trafficPolicy":
+        return (*document.origin, "trafficPolicy", *rest)
+    if document.template == DESTINATION_RULE and field == "subsets" and rest:
+        subsets = document.context["spec"].get("subsets") or []
+        if isinstance(rest[0], int) and rest[0] < len(subsets):
+            return (*document.origin, "subsets", subsets[rest[0]]["name"], *rest[1:])
+    if field in ("hosts", "gateways"):
+        return (*document.origin, field, *rest)
+    return document.origin

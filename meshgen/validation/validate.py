@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from meshgen import yamlio
 from meshgen.errors import InputError
@@ -28,6 +28,9 @@ from meshgen.manifests.sources import (
 )
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
+
+if TYPE_CHECKING:
+    from meshgen.rendering import Rendered
 
 
 @dataclass(frozen=True)
@@ -287,8 +290,9 @@ def _validate_model(source: Source, schemas: SchemaSet, report: Report) -> None:
         return
     report.findings.extend(loaded.warnings)
     rendered = render_loaded(loaded, source=source.name)
-    output = Source(f"{source.name} (rendered)", rendered.text, generated=True)
-    _check_documents(output, rendered.documents, schemas, report)
+    from meshgen.rendering.placement import RenderedSource
+
+    _check_documents(RenderedSource.of(rendered, source), rendered.documents, schemas, report)
 
 
 def _check_documents(
@@ -353,12 +357,15 @@ def validate_text(
 
 
 def validate_rendered(
-    text: str, documents: list[Any], filename: str, schemas: SchemaSet | None = None
+    rendered: Rendered, model: Source, schemas: SchemaSet | None = None
 ) -> Report:
-    """Validate what a render produced (its text and the documents already read from it),
-    as a mesh of its own, without parsing the text again."""
+    """Validate what a render produced (the documents already read from its text), as a
+    mesh of its own, findings placed in the model."""
+    from meshgen.rendering.placement import RenderedSource
+
     report = Report(files=1)
-    _check_documents(Source(filename, text), documents, schemas or bundled(), report)
+    output = RenderedSource.of(rendered, model)
+    _check_documents(output, rendered.documents, schemas or bundled(), report)
     analyze_mesh(report)
     return report
 
