@@ -472,9 +472,9 @@ def _import_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _import(args: argparse.Namespace, io: Streams) -> int:
+    from meshgen.findings import safe
     from meshgen.importing import import_manifests
     from meshgen.rendering.inputs import manifests_of
-    from meshgen.report import safe
     from meshgen.validation.schemaset import schemas_for
     from meshgen.yamlio import emit
 
@@ -508,8 +508,8 @@ def _render_check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _render_check(args: argparse.Namespace, io: Streams) -> int:
+    from meshgen.findings import safe
     from meshgen.rendering.inputs import check_rendered
-    from meshgen.report import safe
 
     checks = list(check_rendered(args.paths, args.templates))
     for check in checks:
@@ -708,7 +708,7 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as e:  # argparse has printed usage or help
         return e.code if isinstance(e.code, int) else EXIT_USAGE
-    from meshgen.report import safe
+    from meshgen.findings import safe
 
     try:
         code: int = args.run(args, io)

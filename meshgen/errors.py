@@ -31,7 +31,12 @@ class InputError(MeshgenError):
 
 
 class ModelError(InputError):
-    """A model file is invalid; ``findings`` holds every problem found, with positions."""
+    """A model is invalid; ``findings`` holds every problem found, with positions, and
+    ``str()`` lists them, one per line."""
+
+    def __str__(self) -> str:
+        lines = [super().__str__(), *(str(finding) for finding in self.findings)]
+        return "\n".join(lines)
 
 
 class TemplateError(MeshgenError):

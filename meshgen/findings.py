@@ -98,10 +98,48 @@ class Finding:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def __str__(self) -> str:
+        """``file:line:col: severity: path: message [code/IST code]``, the form editors
+        and CI can click; every value from the input escaped."""
+        where = safe(self.file)
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        istio = f"/{self.istio}" if self.istio else ""
+        return f"{where}: {self.severity.value}: {described(self)} [{self.code}{istio}]"
+
     @classmethod
     def of(cls, code: str, message: str, file: str = "<input>", **fields: Any) -> Finding:
         """A finding with one of the base codes, its severity taken from the code."""
         return cls(code, message, file, severity=BASE_CODES[code].severity, **fields)
+
+
+def safe(text: str) -> str:
+    """``text`` with every control character, line break, bidirectional override and
+    escape sequence written as an escape (``\\n``, ``\\x1b``): a value from the input
+    can never start a line of its own, forge a finding or a workflow command, or drive
+    the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if char in "\n\t\r":
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char]
+    return (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
+
+
+def described(finding: Finding) -> str:
+    """The message as a person reads it: where in the document, then what."""
+    text = f"{finding.path}: {finding.message}" if finding.path else finding.message
+    return safe(text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

@@ -13,46 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from meshgen.findings import Code, Finding, Severity
-
-
-def safe(text: str) -> str:
-    """``text`` with every control character, line break, bidirectional override and
-    escape sequence written as an escape (``\\n``, ``\\x1b``): a value from the input
-    can never start a line of its own, forge a finding or a workflow command, or drive
-    the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == " " else _escape(c) for c in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if char in "\n\t\r":
-        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}[char]
-    return (
-        f"\\x{code:02x}"
-        if code <= 0xFF
-        else f"\\u{code:04x}"
-        if code <= 0xFFFF
-        else f"\\U{code:08x}"
-    )
-
-
-def described(finding: Finding) -> str:
-    """The message as a person reads it: where in the document, then what."""
-    text = f"{finding.path}: {finding.message}" if finding.path else finding.message
-    return safe(text)
+from meshgen.findings import Code, Finding, Severity, described, safe
 
 
 def format_text(finding: Finding) -> str:
     """``file:line:col: severity: path: message [code/IST code]``, the form editors and CI
-    can click."""
-    where = safe(finding.file)
-    if finding.line:
-        where += f":{finding.line}:{finding.column or 1}"
-    istio = f"/{finding.istio}" if finding.istio else ""
-    return f"{where}: {finding.severity.value}: {described(finding)} [{finding.code}{istio}]"
+    can click (see :meth:`Finding.__str__`)."""
+    return str(finding)
 
 
 def summary(findings: Iterable[Finding]) -> str:

@@ -125,3 +125,23 @@ def test_the_readme_library_example_runs(monkeypatch: pytest.MonkeyPatch) -> Non
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(ROOT)
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_python_built_models_raise_model_error_that_prints_its_findings() -> None:
+    with pytest.raises(meshgen.ModelError) as raised:
+        models.Mesh(services={"reviews": {"routes": [{"route": {"v1": "80%", "v2": 20}}]}})
+    (finding,) = raised.value.findings
+    assert finding.path == "services.reviews.routes[0].route"
+    assert "weights are whole numbers, not text: write v1: 80" in finding.message
+    assert str(finding) in str(raised.value).splitlines()
+
+
+def test_the_model_accepts_what_istio_accepts_and_no_more(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text(
+        MODEL_HEADER + "services:\n  a:\n    trafficPolicy:\n"
+        "      connectionPool: {tcp: {maxConnections: '100'}}\n"
+    )
+    (finding,) = meshgen.validate(model).findings
+    assert finding.code == "MG011" and finding.line == 6
+    assert finding.path == "services.a.trafficPolicy.connectionPool.tcp.maxConnections"

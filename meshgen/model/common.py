@@ -6,7 +6,14 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from meshgen.manifests.values import duration_nanoseconds
@@ -22,6 +29,7 @@ class Base(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         use_enum_values=True,
+        strict=True,  # as Istio's schema: a quoted number is not a number
     )
 
     def to_istio(self) -> dict[str, Any]:

@@ -137,6 +137,12 @@ def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Findi
     return sorted(findings, key=lambda f: (f.line, f.column))
 
 
+def model_error(error: ValidationError, what: str = "model") -> ModelError:
+    """Pydantic's error for a model built in Python, as meshgen's: findings with paths."""
+    findings = _place((_issue(err) for err in error.errors()), "", f"<{what}>")
+    return ModelError(f"invalid {what}", findings)
+
+
 def _document(text: str, filename: str, limits: yamlio.Limits) -> dict[str, Any]:
     data = yamlio.load_one(text, filename, limits)
     if isinstance(data, dict):
@@ -165,8 +171,11 @@ def parse_model(
         raise ModelError(str(e), e.findings) from e
     try:
         mesh = Mesh.model_validate(data)
-    except ValidationError as e:
-        findings = _place((_issue(err) for err in e.errors()), text, filename)
+    except ModelError as e:
+        cause = e.__cause__  # pydantic's error: placed again, in the file's text
+        if not isinstance(cause, ValidationError):
+            raise
+        findings = _place((_issue(err) for err in cause.errors()), text, filename)
         raise ModelError(f"{filename}: invalid model", findings) from None
     loaded = check_mesh(mesh, text, filename)
     if "apiVersion" not in data and "kind" not in data:

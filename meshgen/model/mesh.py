@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, ValidationError
 
 from meshgen.model.common import Base, ResourceOverride, one_or_many
 from meshgen.model.gateway import Gateway
@@ -125,7 +125,19 @@ def _empty_service(value: Any) -> Any:
 
 
 class Mesh(Base):
-    """A service mesh as meshgen models it: the root of a model file."""
+    """A service mesh as meshgen models it: the root of a model file.
+
+    Built in Python, a mistake anywhere in it raises :class:`meshgen.ModelError` with
+    findings (their paths from the root), as a model file does.
+    """
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as e:
+            from meshgen.model.load import model_error
+
+            raise model_error(e) from e
 
     api_version: Literal["meshgen.io/v1alpha1"] | None = Field(
         default=None,

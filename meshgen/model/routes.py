@@ -91,6 +91,15 @@ def _is_weight(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _weight_hint(subset: Any, weight: Any) -> str:
+    """What to write instead of a weight that is not a whole number."""
+    text = str(weight).strip()
+    number = text.removesuffix("%").strip()
+    if number.isdigit():
+        return f"weights are whole numbers, not text: write {subset}: {int(number)}"
+    return f"the weight of {subset} must be a whole number (a share of 100), not {weight!r}"
+
+
 def _route_short_forms(value: Any) -> Any:
     """Accept the ways people write where a rule sends traffic.
 
@@ -106,6 +115,10 @@ def _route_short_forms(value: Any) -> Any:
         weights_only = value and not set(value) & (_DESTINATION_KEYS | {"destination"})
         if weights_only and all(_is_weight(v) for v in value.values()):
             return [{"destination": {"subset": k}, "weight": v} for k, v in value.items()]
+        if weights_only:
+            for subset, weight in value.items():
+                if not _is_weight(weight):
+                    raise ValueError(_weight_hint(subset, weight))
         return [_flat_destination(value)]
     if isinstance(value, list):
         return [_flat_destination(item) for item in value]
