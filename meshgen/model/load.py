@@ -110,10 +110,25 @@ def _issue(error: Any) -> ModelIssue:
     if bound is not None:
         limit = next(iter(error.get("ctx", {}).values()), "?")
         return ModelIssue("MG011", loc, f"must be {bound} {limit}, got {value}")
+    expected = _EXPECTED.get(kind.removesuffix("_parsing").removesuffix("_type"))
+    if expected is not None:
+        hint = ""
+        if isinstance(value, str) and expected in ("an integer", "a number"):
+            hint = f"; write the number without quotes: {value.strip()}"
+        return ModelIssue("MG011", loc, f"expected {expected}, got {describe(value)}{hint}")
     message = error["msg"].removeprefix("Value error, ")
-    if kind.endswith("_type") or kind.endswith("_parsing"):
-        message = f"{message[0].lower()}{message[1:]}, got {describe(value)}"
-    return ModelIssue("MG011", loc, f"{message}")
+    return ModelIssue("MG011", loc, message)
+
+
+# What a value of each kind pydantic checks is, in meshgen's words.
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a string",
+    "dict": "a mapping",
+    "list": "a list",
+}
 
 
 def _place(issues: Iterable[ModelIssue], text: str, filename: str) -> list[Finding]:
