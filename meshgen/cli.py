@@ -21,7 +21,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from meshgen import __version__
 from meshgen.errors import InputError, MeshgenError, UsageError
@@ -406,7 +406,9 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
         "--source-labels", default="", metavar="K=V,...", help="labels of the sending pod"
     )
     parser.add_argument(
-        "--source-namespace", default="default", metavar="NS", help="the sender's namespace"
+        "--source-namespace",
+        metavar="NS",
+        help="the sender's namespace (default: default, said in a note)",
     )
     parser.add_argument(
         "--gateway",
@@ -422,9 +424,23 @@ def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise MeshgenError(f"{what} '{item}' is not KEY=VALUE")
+            raise UsageError(f"{what} '{item}' is not KEY=VALUE")
         pairs[key] = value
     return pairs
+
+
+def _namespace_note(resources: list[Any]) -> str:
+    from meshgen.manifests import identity
+
+    found = sorted(
+        {
+            identity(r)[1]
+            for r in resources
+            if isinstance(r, dict) and r.get("kind") == "VirtualService"
+        }
+    )
+    where = f"; the VirtualServices given are in {', '.join(found)}" if found else ""
+    return f"sent from namespace default (no --source-namespace given){where}"
 
 
 def _explain(args: argparse.Namespace, io: Streams) -> int:
@@ -445,10 +461,12 @@ def _explain(args: argparse.Namespace, io: Streams) -> int:
             **_pairs(args.query, "query parameter"),
         },
         source_labels=_pairs([s for s in args.source_labels.split(",") if s], "source label"),
-        source_namespace=args.source_namespace,
+        source_namespace=args.source_namespace or "default",
         gateway=args.gateway,
     )
     explanation = explain(resources, request)
+    if args.source_namespace is None:
+        explanation.notes.append(_namespace_note(resources))
     if args.format == "json":
         io.stdout.write(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False) + "\n")
     else:

@@ -8,9 +8,11 @@ compared item by item, as far as given).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from conftest import ROOT
 from helpers import run
 
@@ -300,7 +302,7 @@ CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], dict[str, Any]]] = 
         {"rule": {"index": 1}, "skipped": [{"reason": "~does not match regex"}]},
     ),
     (
-        "subset policy over the service's, then the port's",
+        "the port's settings replace the service's policy; the subset's fields then apply",
         _inline(SHOP),
         {"host": "reviews", "source_namespace": "shop", "path": "/api/v2"},
         {
@@ -309,7 +311,6 @@ CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], dict[str, Any]]] = 
                 {
                     "port": 9080,
                     "policy": {
-                        "loadBalancer": {"simple": "LEAST_REQUEST"},
                         "connectionPool": {"http": {"http2MaxRequests": 10}},
                         "outlierDetection": {"consecutive5xxErrors": 3},
                     },
@@ -421,7 +422,97 @@ def test_text_reads_top_to_bottom() -> None:
 def test_bad_header_argument_is_a_usage_message() -> None:
     model = str(ROOT / "examples" / "catalog-dark-launch" / "model.yaml")
     assert run("explain", model, "--host", "catalog", "--header", "novalue") == (
-        1,
+        2,
         "",
         "meshgen: header 'novalue' is not KEY=VALUE\n",
     )
+
+
+POLICY_CASES = [
+    # (the rule's trafficPolicy, the subset's trafficPolicy, port, the policy in effect)
+    ({"loadBalancer": {"simple": "RANDOM"}}, None, 9080, {"loadBalancer": {"simple": "RANDOM"}}),
+    (
+        {
+            "loadBalancer": {"simple": "RANDOM"},
+            "portLevelSettings": [{"port": {"number": 9080}, "tls": {"mode": "DISABLE"}}],
+        },
+        None,
+        9080,
+        {"tls": {"mode": "DISABLE"}},  # replaced for the port, not merged
+    ),
+    (
+        {
+            "loadBalancer": {"simple": "RANDOM"},
+            "portLevelSettings": [{"port": {"number": 9080}, "tls": {"mode": "DISABLE"}}],
+        },
+        None,
+        8080,
+        {"loadBalancer": {"simple": "RANDOM"}},
+    ),
+    (
+        {"loadBalancer": {"simple": "RANDOM"}, "tls": {"mode": "ISTIO_MUTUAL"}},
+        {"loadBalancer": {"simple": "LEAST_REQUEST"}},
+        None,
+        {"loadBalancer": {"simple": "LEAST_REQUEST"}, "tls": {"mode": "ISTIO_MUTUAL"}},
+    ),
+    (
+        {"loadBalancer": {"simple": "RANDOM"}},
+        {
+            "tls": {"mode": "ISTIO_MUTUAL"},
+            "portLevelSettings": [
+                {"port": {"number": 9080}, "connectionPool": {"tcp": {"maxConnections": 1}}}
+            ],
+        },
+        9080,
+        {"connectionPool": {"tcp": {"maxConnections": 1}}},
+    ),
+]
+
+
+@pytest.mark.parametrize(("top", "own", "port", "expected"), POLICY_CASES)
+def test_the_policy_in_effect_is_merged_as_istio_merges_it(
+    top: dict[str, Any], own: dict[str, Any] | None, port: int | None, expected: dict[str, Any]
+) -> None:
+    from meshgen.explanation.policy import effective_policy
+
+    rule = {"spec": {"host": "reviews", "trafficPolicy": top}}
+    subset = {"name": "v1", "trafficPolicy": own} if own else None
+    assert effective_policy(rule, subset, port) == expected
+
+
+GATEWAY_TLS = str(ROOT / "examples" / "gateway-tls" / "istio.yaml")
+
+
+def test_an_unknown_gateway_is_an_error() -> None:
+    code, out, err = run("explain", GATEWAY_TLS, "--host", "x", "--gateway", "nowhere")
+    assert (code, out) == (1, "")
+    assert "gateway nowhere is not in the input" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "note"),
+    [
+        (["--port", "8443"], "has no server on port 8443"),
+        (["--host", "elsewhere.example.com", "--scheme", "https"], "serves no host"),
+    ],
+)
+def test_a_gateway_routes_only_what_its_servers_take(args: list[str], note: str) -> None:
+    gateway = yaml.safe_load_all(Path(GATEWAY_TLS).read_text())
+    name = next(d["metadata"]["name"] for d in gateway if d and d["kind"] == "Gateway")
+    host = next(
+        h
+        for d in yaml.safe_load_all(Path(GATEWAY_TLS).read_text())
+        if d and d["kind"] == "Gateway"
+        for server in d["spec"]["servers"]
+        for h in server["hosts"]
+    )
+    argv = ["explain", GATEWAY_TLS, "--host", host, "--gateway", name, "--format", "json"]
+    code, out, _ = run(*argv, *args)
+    assert code == 0
+    explained = json.loads(out)
+    assert explained["destinations"] == [] and any(note in n for n in explained["notes"])
+
+
+def test_the_source_namespace_is_said_when_not_given() -> None:
+    _, out, _ = run("explain", GATEWAY_TLS, "--host", "x", "--format", "json")
+    assert any("no --source-namespace given" in n for n in json.loads(out)["notes"])

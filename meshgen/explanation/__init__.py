@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshgen.errors import MeshgenError
 from meshgen.explanation.policy import destination_rule, effective_policy, subset_of
 from meshgen.explanation.request import Request, unmet
 from meshgen.manifests import ROOT_NAMESPACE, ROUTING_KINDS, identity
@@ -170,7 +171,7 @@ def _destination(
 ) -> Destination:
     target = entry.get("destination") or entry
     host = fqdn(str(target.get("host", "")), vs_namespace)
-    port = (target.get("port") or {}).get("number")
+    port = (target.get("port") or {}).get("number") or request.port
     rule = destination_rule(
         _kind(resources, "DestinationRule"), host, request.source_namespace, ROOT_NAMESPACE
     )
@@ -242,25 +243,55 @@ def _rules(
     return out
 
 
-def _gateway_redirect(request: Request, gateways: list[dict[str, Any]], gateway: str) -> str | None:
-    """Why the gateway redirects the request to HTTPS before routing it, if it does."""
-    if gateway == MESH or request.scheme != "http":
-        return None
-    port = request.port or 80
-    for resource in gateways:
-        if _name(resource) != gateway:
+_HTTP_PROTOCOLS = {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
+
+
+def _gateway_entry(
+    request: Request, gateways: list[dict[str, Any]], gateway: str
+) -> tuple[str, bool] | None:
+    """Why the gateway does not route the request (no server for its port, host and
+    scheme), and whether that is a redirect to HTTPS; None when a server takes it."""
+    port = request.port or (443 if request.scheme == "https" else 80)
+    host = request.host.lower()
+    servers = [
+        server
+        for resource in gateways
+        if _name(resource) == gateway
+        for server in (resource.get("spec") or {}).get("servers") or []
+        if isinstance(server, dict)
+    ]
+    on_port = [s for s in servers if (s.get("port") or {}).get("number") == port]
+    for server in on_port:
+        hosts = [h.split("/", 1)[-1] for h in server.get("hosts") or [] if isinstance(h, str)]
+        if not any(covers(h, host) for h in hosts):
             continue
-        for server in (resource.get("spec") or {}).get("servers") or []:
-            number = (server.get("port") or {}).get("number")
-            hosts = [h.split("/", 1)[-1] for h in server.get("hosts") or []]
-            if number != port or not any(covers(h, request.host.lower()) for h in hosts):
-                continue
-            if (server.get("tls") or {}).get("httpsRedirect"):
-                return (
-                    f"gateway {gateway} redirects plain HTTP on port {port} to HTTPS (301) "
-                    "before any route: the request comes back as https"
-                )
-    return None
+        protocol = str((server.get("port") or {}).get("protocol", "")).upper()
+        tls = server.get("tls") or {}
+        if request.scheme == "http" and tls.get("httpsRedirect"):
+            return (
+                f"gateway {gateway} redirects plain HTTP on port {port} to HTTPS (301) "
+                "before any route: the request comes back as https",
+                True,
+            )
+        plain = protocol in _HTTP_PROTOCOLS
+        terminated = protocol == "HTTPS" or (protocol == "TLS" and tls.get("mode") != "PASSTHROUGH")
+        if (request.scheme == "http" and plain) or (request.scheme == "https" and terminated):
+            return None
+        return (
+            f"gateway {gateway} serves port {port} as {protocol or 'no protocol'}, not "
+            f"{request.scheme.upper()}: the request is not routed by HTTP rules",
+            False,
+        )
+    ports = sorted(
+        {n for s in servers if isinstance(n := (s.get("port") or {}).get("number"), int)}
+    )
+    if not on_port:
+        return (
+            f"gateway {gateway} has no server on port {port} (it listens on "
+            f"{', '.join(map(str, ports)) or 'no port'}): the connection is refused",
+            False,
+        )
+    return f"gateway {gateway} serves no host {host} on port {port}: it answers 404", False
 
 
 def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
@@ -283,14 +314,20 @@ def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
 
 
 def _explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
-    gateway = _request_gateway(request, _kind(resources, "Gateway"))
+    gateways = _kind(resources, "Gateway")
+    gateway = _request_gateway(request, gateways)
+    if gateway != MESH and not any(_name(g) == gateway for g in gateways):
+        known = ", ".join(sorted(_name(g) for g in gateways)) or "none"
+        raise MeshgenError(f"gateway {request.gateway} is not in the input (gateways: {known})")
     hosts = _request_hosts(request)
     host = hosts[0]
     result = Explanation(request=request, host=host)
-    redirect = _gateway_redirect(request, _kind(resources, "Gateway"), gateway)
-    if redirect is not None:
-        result.redirect = {"scheme": "https", "redirectCode": 301}
-        result.notes.append(redirect)
+    refused = _gateway_entry(request, gateways, gateway) if gateway != MESH else None
+    if refused is not None:
+        note, redirected = refused
+        if redirected:
+            result.redirect = {"scheme": "https", "redirectCode": 301}
+        result.notes.append(note)
         return result
     chosen, notes = _pick_virtual_services(
         _kind(resources, "VirtualService"), hosts, gateway, request.source_namespace

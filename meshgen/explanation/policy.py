@@ -50,22 +50,30 @@ def subset_of(rule: dict[str, Any] | None, name: str | None) -> dict[str, Any] |
     return None
 
 
+_PORT_LEVEL = ("connectionPool", "outlierDetection", "loadBalancer", "tls")
+
+
+def _with_port_settings(policy: dict[str, Any], levels: Any, port: int | None) -> dict[str, Any]:
+    """``policy`` with the ``portLevelSettings`` entry for ``port`` (if any) in force: it
+    replaces the connection pool, outlier detection, load balancer and TLS as a whole;
+    what it leaves out falls back to Istio's defaults, not to the policy around it."""
+    for settings in levels or [] if port is not None else []:
+        if isinstance(settings, dict) and (settings.get("port") or {}).get("number") == port:
+            policy = {k: v for k, v in policy.items() if k not in _PORT_LEVEL}
+            policy.update({k: settings[k] for k in _PORT_LEVEL if k in settings})
+            break
+    return policy
+
+
 def effective_policy(
     rule: dict[str, Any] | None, subset: dict[str, Any] | None, port: int | None
 ) -> dict[str, Any]:
-    """The traffic policy in effect: the subset's settings over the rule's, field by
-    field, then the settings for the destination port over both."""
-    policy: dict[str, Any] = {}
-    layers = [
-        (rule or {}).get("spec", {}).get("trafficPolicy"),
-        (subset or {}).get("trafficPolicy"),
-    ]
-    for layer in layers:
-        if not layer:
-            continue
-        policy.update({k: layer[k] for k in POLICY_FIELDS if k in layer})
-        if port is not None:
-            for settings in layer.get("portLevelSettings") or []:
-                if (settings.get("port") or {}).get("number") == port:
-                    policy.update({k: settings[k] for k in POLICY_FIELDS if k in settings})
-    return policy
+    """The traffic policy in effect, as Istio merges it: the rule's policy for the port,
+    then the subset's fields over it, then the subset's settings for the port."""
+    top = (rule or {}).get("spec", {}).get("trafficPolicy") or {}
+    policy = _with_port_settings(
+        {k: top[k] for k in POLICY_FIELDS if k in top}, top.get("portLevelSettings"), port
+    )
+    own = (subset or {}).get("trafficPolicy") or {}
+    policy.update({k: own[k] for k in POLICY_FIELDS if k in own})
+    return _with_port_settings(policy, own.get("portLevelSettings"), port)

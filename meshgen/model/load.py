@@ -184,6 +184,10 @@ def parse_model(
         raise
     except InputError as e:
         raise ModelError(str(e), e.findings) from e
+    odd = [key for key in data if not isinstance(key, str)]
+    if odd:  # a model's fields are names; a null or number key is no field
+        issues = [ModelIssue("MG010", (key,), "unknown field", at_key=True) for key in odd]
+        raise ModelError(f"{filename}: invalid model", _place(issues, text, filename))
     try:
         mesh = Mesh.model_validate(data)
     except ModelError as e:
