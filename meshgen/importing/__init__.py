@@ -195,7 +195,10 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     the model would not render: ``meshgen validate`` says what is wrong with it.
     """
     documents = [r for r in resources if isinstance(r, dict)]
-    routing, kept, ignored = [], [], []
+    routing: list[dict[str, Any]] = []
+    kept: list[dict[str, Any]] = []
+    ignored: list[str] = []
+    alternatives: list[str] = []
     for document in documents:
         name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
         if not is_istio(document):
@@ -204,6 +207,11 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
             kept.append(document)
         elif schema_problems(document, schemas):
             ignored.append(f"{name} (its schema rejects it: run meshgen validate)")
+        elif any(identity(other) == identity(document) for other in routing):
+            kept.append(document)  # an alternative of one already modelled
+            alternatives.append(
+                f"{name}: another definition is modelled; this one is kept as written"
+            )
         else:
             routing.append(document)
     results = [a for a in (_attempt(routing, p) for p in ("plain", "msaez")) if a is not None]
@@ -220,13 +228,18 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         best.model["resources"] = [*best.model.get("resources", []), *kept]
         best.mesh = Mesh.model_validate(best.model)
     best.ignored = ignored
-    best.warnings = _warnings(best.model)
+    best.warnings = [
+        *alternatives,
+        *_warnings(best.model, len(best.model.get("resources", [])) - len(kept)),
+    ]
     return best
 
 
-def _warnings(model: dict[str, Any]) -> list[str]:
+def _warnings(model: dict[str, Any], passed_through: int) -> list[str]:
+    """What the model keeps as written because it cannot express it (the first
+    ``passed_through`` resources), and the spec fields it keeps as given."""
     warnings = []
-    for resource in model.get("resources", []):
+    for resource in model.get("resources", [])[:passed_through]:
         warnings.append(
             f"{resource.get('kind')} {'/'.join(filter(None, identity(resource)[1:]))} is kept "
             "as written under resources: the model cannot express all of it"

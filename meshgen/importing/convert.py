@@ -160,11 +160,22 @@ def _rule(rule: dict[str, Any], own_host: str) -> dict[str, Any]:
         elif key == "mirror" and isinstance(value, dict):
             place = _place(value, own_host)
             out["mirror"] = place["subset"] if list(place) == ["subset"] else place
-        elif key in ("mirrorPercentage",) and isinstance(value, dict) and list(value) == ["value"]:
-            out[key] = value["value"]
         else:
-            out[key] = value
+            out[key] = _short_percentages(value, key)
     return out
+
+
+def _short_percentages(value: Any, key: str = "") -> Any:
+    """``{value: 10}`` -> ``10`` wherever Istio takes a Percent (the model's short form);
+    the round trip proves each one."""
+    percent = key in ("percentage", "mirrorPercentage") and isinstance(value, dict)
+    if percent and list(value) == ["value"] and isinstance(value["value"], (int, float)):
+        return value["value"]
+    if isinstance(value, dict):
+        return {k: _short_percentages(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short_percentages(item) for item in value]
+    return value
 
 
 def _own_host(rule: dict[str, Any] | None, vs: dict[str, Any] | None) -> str | None:
