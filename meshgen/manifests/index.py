@@ -7,8 +7,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from meshgen.manifests import Identity, Manifest, sequence
+from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, sequence
 from meshgen.manifests.hosts import fqdn, gateway_ref
+
+GATEWAY_API = "gateway.networking.k8s.io"
+Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
+
+
+def key_of(manifest: Manifest) -> Key:
+    """Identity with the API group: Istio's Gateway and the Gateway API's are two kinds."""
+    return (group_of(manifest.api_version), *manifest.identity)
 
 
 @dataclass
@@ -23,7 +31,7 @@ class MeshIndex:
     manifests: list[Manifest] = field(default_factory=list)
     complete: bool = False  # the input is the whole mesh: what is missing is missing
     duplicates: list[tuple[Manifest, Manifest]] = field(default_factory=list)
-    by_identity: dict[Identity, Manifest] = field(default_factory=dict)
+    by_identity: dict[Key, Manifest] = field(default_factory=dict)
     _by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _valid_by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _routes_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
@@ -37,13 +45,15 @@ class MeshIndex:
         return index
 
     def add(self, manifest: Manifest) -> None:
-        first = self.by_identity.get(manifest.identity)
+        first = self.by_identity.get(key_of(manifest))
         if first is not None:
             if not (first.document == manifest.document and _generated(first, manifest)):
                 self.duplicates.append((first, manifest))
             return
-        self.by_identity[manifest.identity] = manifest
+        self.by_identity[key_of(manifest)] = manifest
         self.manifests.append(manifest)
+        if group_of(manifest.api_version) != ISTIO_NETWORKING:
+            return  # other kinds are looked up by identity only
         kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
         self._by_kind[kind].append(manifest)
         if manifest.valid:
@@ -54,10 +64,6 @@ class MeshIndex:
             for host in sequence(spec.get("hosts")):
                 if isinstance(host, str):
                     self._routes_by_host[fqdn(host, namespace)].append(manifest)
-
-    def all(self, kind: str) -> list[Manifest]:
-        """Every resource of a kind, in input order, whatever its schema verdict."""
-        return self._by_kind.get(kind, [])
 
     def of_kind(self, kind: str) -> Iterator[Manifest]:
         """The schema-valid resources of a kind: what checks inspect (lookups see all)."""
@@ -71,10 +77,11 @@ class MeshIndex:
         """VirtualServices that name exactly ``host`` (an FQDN) among their hosts."""
         return self._routes_by_host.get(host, [])
 
-    def gateway(self, ref: str, namespace: str) -> Manifest | None:
-        """The Gateway a VirtualService of ``namespace`` names as ``ref``."""
+    def gateway(self, ref: str, namespace: str, group: str = ISTIO_NETWORKING) -> Manifest | None:
+        """The Gateway a VirtualService of ``namespace`` names as ``ref`` (Istio's, or with
+        ``group`` the Gateway API's)."""
         space, _, name = gateway_ref(ref, namespace).partition("/")
-        return self.by_identity.get(("Gateway", space, name))
+        return self.by_identity.get((group, "Gateway", space, name))
 
 
 def _generated(*manifests: Manifest) -> bool:

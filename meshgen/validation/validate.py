@@ -203,6 +203,8 @@ def _validate_document(
             )
         else:
             report.skipped.append(Skipped(source.name, f"{api_version} {kind}", "no schema"))
+            # Unchecked, but there: checks across resources may look it up.
+            report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
     pruned = prune_nulls(document)
@@ -247,7 +249,11 @@ def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Fin
 
     for rule, problem in resource_problems(document):
         yield manifest.finding(
-            rule.code, problem.message, problem.path, severity=rule.severity, istio=rule.istio
+            rule.code,
+            problem.message,
+            problem.path,
+            severity=problem.severity or rule.severity,
+            istio=problem.istio or rule.istio,
         )
 
 
@@ -383,7 +389,7 @@ def analyze_mesh(report: Report, context: Iterable[Manifest] = (), complete: boo
             problem.message,
             problem.path,
             severity=problem.severity or rule.severity,
-            istio=rule.istio,
+            istio=problem.istio or rule.istio,
         )
         if not _suppressed(finding, subject.ignored):
             report.findings.append(finding)

@@ -43,8 +43,8 @@ def resource_problems(document: dict[str, Any]) -> Iterator[tuple[Rule, Problem]
     spec = document.get("spec")
     spec = spec if isinstance(spec, dict) else {}
     for entry in _resource_rules(str(document.get("kind"))):
-        for path, message in entry.check(spec, document):
-            yield entry, Problem(path, message)
+        for found in entry.check(spec, document):
+            yield entry, found if isinstance(found, Problem) else Problem(*found)
 
 
 def mesh_problems(index: MeshIndex) -> Iterator[tuple[Rule, Problem]]:

@@ -31,12 +31,15 @@ class Problem(NamedTuple):
     """What a check yields: a path from the document root and a message without it.
 
     Mesh checks name the resource the problem is about (``subject``) and may lower the
-    rule's severity for one finding (a reference into input that may be partial)."""
+    rule's severity for one finding (a reference into input that may be partial). A
+    check may also name the Istio code one finding mirrors, where Istio tells two cases
+    of one rule apart (IST0128 for a policy, IST0129 for one of its ports)."""
 
     path: Path
     message: str
     subject: Manifest | None = None
     severity: Severity | None = None
+    istio: str | None = None
 
 
 @dataclass(frozen=True)

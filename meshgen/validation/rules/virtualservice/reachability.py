@@ -7,14 +7,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.validation.rules import primitives as p
-from meshgen.validation.rules.registry import WARNING, Found, rule
+from meshgen.validation.rules.registry import WARNING, Found, Problem, rule
 from meshgen.validation.rules.virtualservice.walk import VS, matches, rule_name, rules
 
 # -- unreachable rules -------------------------------------------------------------------
 
 
-def _comparable(match: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in match.items() if k != "name"}, sort_keys=True)
+def _comparable(match: dict[str, Any], kind: str = "http") -> str:
+    """A match as Istio compares matches: names aside, and for HTTP an omitted method
+    counting as GET (Istio's analyzer fills it in before comparing)."""
+    compared = {k: v for k, v in match.items() if k != "name"}
+    if kind == "http":
+        compared.setdefault("method", {"exact": "GET"})
+    return json.dumps(compared, sort_keys=True)
 
 
 @rule(
@@ -52,27 +57,27 @@ def after_catch_all(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
     "V13 V14",
     istio="IST0131",
 )
-def duplicatematches(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
-    """A match identical to a match of an earlier rule (names aside) never applies; when
-    every match of a rule is such a copy, the whole rule is never used (IST0130 in
-    `istioctl analyze`; the single match is IST0131)."""
+def duplicatematches(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found | Problem]:
+    """A match identical to a match of an earlier rule (names aside; an omitted HTTP
+    method counts as GET, as Istio compares them) never applies (IST0131); when every
+    match of a rule is such a copy, the whole rule is never used as well (IST0130)."""
     for kind in ("http", "tcp", "tls"):
         seen: dict[str, int] = {}
         for i, route in enumerate(spec.get(kind) or []):
             if not isinstance(route, dict) or not route.get("match"):
                 continue
-            keys = [_comparable(m) for m in route["match"] if isinstance(m, dict)]
-            earlier = [seen[k] for k in keys if k in seen]
+            keys = [_comparable(m, kind) for m in route["match"] if isinstance(m, dict)]
             for j, key in enumerate(keys):
                 if key in seen:
                     yield (
                         ("spec", kind, i, "match", j),
                         f"match #{j} of rule {rule_name(route, i)} is never used: rule #{seen[key]} has the same match",
                     )
-            if keys and len(earlier) == len(keys):
-                yield (
+            if keys and all(key in seen for key in keys):
+                yield Problem(
                     ("spec", kind, i),
                     f"rule {rule_name(route, i)} is never used: earlier rules take all its matches",
+                    istio="IST0130",
                 )
             for key in keys:
                 seen.setdefault(key, i)

@@ -1,0 +1,118 @@
+"""meshgen over Istio's own analyzer test suite (../shared/istio/analyzer-tests).
+
+For each case: validate its input files together (with the resources Istio's harness
+adds, and --complete: a case is the whole mesh), keep the findings whose Istio code is
+in the case's scope, and compare the multiset of (code, kind, namespace, name) with what
+Istio expects. Prints matched / expected / extra per analyzer, and the total.
+
+python scripts/analyzer_suite.py [--cases DIR] [--failing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUITE = ROOT.parent / "shared" / "istio" / "analyzer-tests"
+CLUSTER_SCOPED = {
+    "Namespace",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+    "CustomResourceDefinition",
+}
+
+Entry = tuple[str, str, str | None, str]  # (IST code, kind, namespace, name)
+
+
+@dataclass
+class Outcome:
+    slug: str
+    analyzer: str
+    expected: Counter[Entry]
+    found: Counter[Entry]
+
+    @property
+    def matched(self) -> int:
+        return sum((self.expected & self.found).values())
+
+    @property
+    def extra(self) -> int:
+        return sum((self.found - self.expected).values())
+
+    @property
+    def passes(self) -> bool:
+        return self.expected == self.found
+
+
+def _entry(code: str, kind: str, namespace: str | None, name: str) -> Entry:
+    if namespace is None and kind not in CLUSTER_SCOPED:
+        namespace = "default"
+    return (code, kind, namespace, name)
+
+
+def run_case(folder: Path) -> Outcome:
+    import meshgen
+
+    case = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    inputs = [str(folder / p) for p in case["inputs"]]
+    inputs += [str(folder.parent.parent / p) for p in case.get("implicitInputs") or []]
+    report = meshgen.validate(inputs, complete=True)
+    scope = set(case["codesInScope"])
+    found = Counter(
+        _entry(f.istio, f.resource.kind, f.resource.namespace, f.resource.name or "")
+        for f in report.findings
+        if f.istio in scope and f.resource is not None
+    )
+    expected = Counter(
+        _entry(e["code"], e["kind"], e["namespace"], e["name"]) for e in case["expected"]
+    )
+    return Outcome(folder.name, case["analyzer"], expected, found)
+
+
+def run_suite(suite: Path = SUITE) -> list[Outcome]:
+    return [run_case(folder) for folder in sorted((suite / "cases").iterdir())]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, default=SUITE, help="the analyzer-tests folder")
+    parser.add_argument("--failing", action="store_true", help="list the cases that differ")
+    args = parser.parse_args(argv)
+    if not (args.cases / "cases").is_dir():
+        print(f"no analyzer suite at {args.cases}", file=sys.stderr)
+        return 2
+    outcomes = run_suite(args.cases)
+    by_analyzer: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_analyzer.setdefault(outcome.analyzer, []).append(outcome)
+    print(f"{'analyzer':<58} {'cases':>5} {'passing':>7} {'matched':>9} {'extra':>5}")
+    for analyzer, group in sorted(by_analyzer.items()):
+        expected = sum(sum(o.expected.values()) for o in group)
+        matched = sum(o.matched for o in group)
+        print(
+            f"{analyzer:<58} {len(group):>5} {sum(o.passes for o in group):>7} "
+            f"{matched:>4}/{expected:<4} {sum(o.extra for o in group):>5}"
+        )
+    expected = sum(sum(o.expected.values()) for o in outcomes)
+    matched = sum(o.matched for o in outcomes)
+    print(
+        f"\n{sum(o.passes for o in outcomes)} of {len(outcomes)} cases pass; "
+        f"{matched} of {expected} expected findings matched; "
+        f"{sum(o.extra for o in outcomes)} extra in-scope findings"
+    )
+    if args.failing:
+        for o in outcomes:
+            if not o.passes:
+                missing = dict(o.expected - o.found)
+                extra = dict(o.found - o.expected)
+                print(f"{o.slug}: missing {missing or '-'}; extra {extra or '-'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
