@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import hook
 import render
 import validate
 
@@ -32,12 +33,15 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--render-sizes", nargs="+", default=["1000", "5000"])
+    parser.add_argument("--validate-sizes", nargs="+", default=["1000", "5000"])
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
-    print("render (read the model, check it, render, read the output back)")
-    render.main(["--sizes", "10", "100", "1000", "5000", "--repeat", str(args.repeat)])
+    render.main(["--sizes", *args.render_sizes, "--repeat", str(args.repeat)])
     print()
-    validate.main(["--sizes", "10", "100", "1000", "5000", "--repeat", str(args.repeat)])
+    validate.main(["--sizes", *args.validate_sizes, "--repeat", str(args.repeat)])
+    print()
+    hook.main(["--repeat", str(max(args.repeat, 11))])
     return 0
 
 

@@ -1,17 +1,65 @@
-"""Timing helpers shared by the benchmarks."""
+"""Timing helpers shared by the benchmarks: paired, interleaved runs.
+
+A ratio between two measurements taken minutes apart on a shared 2-core machine says as
+much about the machine as about the code. So each pair (A, B) is timed back to back, the
+order alternating between pairs, and the ratio is taken per pair; the median of those
+ratios is reported with their range.
+"""
 
 from __future__ import annotations
 
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
     """The median wall time of ``repeat`` runs of ``action``."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(seconds(action) for _ in range(repeat))
+
+
+@dataclass(frozen=True)
+class Paired:
+    """``repeat`` interleaved pairs of runs of A and B."""
+
+    a: list[float]
+    b: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [x / y for x, y in zip(self.a, self.b, strict=True)]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    def span(self) -> str:
+        return f"{min(self.ratios):.2f}-{max(self.ratios):.2f}"
+
+    @property
+    def median_a(self) -> float:
+        return statistics.median(self.a)
+
+    @property
+    def median_b(self) -> float:
+        return statistics.median(self.b)
+
+
+def paired(a: Callable[[], object], b: Callable[[], object], repeat: int) -> Paired:
+    """Time A and B back to back ``repeat`` times, alternating which goes first."""
+    times_a, times_b = [], []
+    for i in range(repeat):
+        if i % 2:
+            times_b.append(seconds(b))
+            times_a.append(seconds(a))
+        else:
+            times_a.append(seconds(a))
+            times_b.append(seconds(b))
+    return Paired(times_a, times_b)

@@ -7,12 +7,13 @@ resource per file (check-jsonschema reads one document per file), and prints, fr
 run, the median wall time of:
 
 - meshgen validate over all files (the command, in a fresh process);
-- the floor: reading and parsing the same files with PyYAML's C loader, in-process;
-- check-jsonschema over the same files against the same schemas (one run per kind);
+- the floor: a fresh Python process, with the command's garbage-collector settings,
+  reading and parsing the same files with PyYAML's C loader;
+- check-jsonschema over the same files against the same schemas (one run per kind),
+  named with the YAML parser it uses (ruamel.yaml's C extension, or pure Python);
 
-the ratios, and how time grows with the mesh; then cold start on one file: meshgen,
-check-jsonschema, and `python -c pass`. Absolute times on a shared 2-core machine are
-noisy; compare ratios.
+each ratio from interleaved pairs (median, with its range), and how time grows with the
+mesh; then cold start on one file: meshgen, check-jsonschema, and `python -c pass`.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import yaml
 from meshes import model_text
-from timing import median_seconds
+from timing import Paired, median_seconds, paired
 
+from meshgen.cli import GC_THRESHOLDS
 from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
 from meshgen.validation.schemaset import bundled
@@ -65,9 +66,20 @@ def run(*argv: str) -> None:
         raise SystemExit(f"{' '.join(argv[:3])}… failed:\n{result.stdout}{result.stderr}")
 
 
-def measure(size: int, repeat: int, checker: str) -> dict[str, float]:
-    """Median seconds for one mesh size: meshgen, the floor, and check-jsonschema."""
+FLOOR = """
+import gc, os, sys, yaml
+gc.set_threshold(*{thresholds})
+folder = sys.argv[1]
+for name in sorted(os.listdir(folder)):
+    with open(os.path.join(folder, name), encoding="utf-8") as handle:
+        yaml.load(handle.read(), Loader=yaml.CSafeLoader)
+"""
+
+
+def measure(size: int, repeat: int, checker: str) -> dict[str, object]:
+    """Paired timings for one mesh size: meshgen against the floor, and against the peer."""
     meshgen = [sys.executable, "-m", "meshgen"]
+    floor_script = FLOOR.format(thresholds=GC_THRESHOLDS)
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "corpus"
         folder.mkdir()
@@ -75,9 +87,11 @@ def measure(size: int, repeat: int, checker: str) -> dict[str, float]:
         schemas = schema_files(Path(temp))
         files = [f for paths in by_kind.values() for f in paths]
 
+        def ours() -> None:
+            run(*meshgen, "validate", str(folder))
+
         def floor() -> None:
-            for file in files:
-                yaml.load(Path(file).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+            run(sys.executable, "-c", floor_script, str(folder))
 
         def peer() -> None:
             for kind, paths in by_kind.items():
@@ -85,9 +99,8 @@ def measure(size: int, repeat: int, checker: str) -> dict[str, float]:
 
         return {
             "resources": len(files),
-            "meshgen": median_seconds(lambda: run(*meshgen, "validate", str(folder)), repeat),
-            "floor": median_seconds(floor, repeat),
-            "check-jsonschema": median_seconds(peer, repeat),
+            "floor": paired(ours, floor, repeat),
+            "peer": paired(peer, ours, repeat),
         }
 
 
@@ -108,6 +121,15 @@ def cold_start(repeat: int, checker: str) -> dict[str, float]:
         }
 
 
+def _peer_build() -> str:
+    """Which YAML parser check-jsonschema runs with here: it decides its speed."""
+    try:
+        import ruamel.yaml.clib  # noqa: F401
+    except ImportError:
+        return "with pure-Python ruamel.yaml (pip install check-jsonschema, no ruamel.yaml.clib)"
+    return "with ruamel.yaml's C parser (ruamel.yaml.clib installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
@@ -118,23 +140,21 @@ def main(argv: list[str] | None = None) -> int:
     if checker is None:
         raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'")
 
-    print(f"validate, one resource per file, median of {args.repeat} runs")
+    print(f"validate, one resource per file, {args.repeat} interleaved pairs per ratio")
+    print(f"check-jsonschema: {_peer_build()}")
     print(
-        f"{'services':>8} {'resources':>9} {'meshgen':>9} {'floor':>8} {'check-js':>9} "
-        f"{'/floor':>7} {'peer/us':>8}"
+        f"{'services':>8} {'resources':>9} {'meshgen':>9} {'floor':>8} {'/floor':>7} "
+        f"{'range':>10} {'check-js':>9} {'peer/us':>8} {'range':>10}"
     )
-    previous: tuple[int, float] | None = None
     for size in args.sizes:
         r = measure(size, args.repeat, checker)
+        floor, peer = r["floor"], r["peer"]
+        assert isinstance(floor, Paired) and isinstance(peer, Paired)
         print(
-            f"{size:>8} {int(r['resources']):>9} {r['meshgen']:>8.3f}s {r['floor']:>7.3f}s "
-            f"{r['check-jsonschema']:>8.3f}s {r['meshgen'] / r['floor']:>6.1f}x "
-            f"{r['check-jsonschema'] / r['meshgen']:>7.1f}x"
+            f"{size:>8} {r['resources']:>9} {floor.median_a:>8.3f}s {floor.median_b:>7.3f}s "
+            f"{floor.ratio:>6.2f}x {floor.span():>10} {peer.median_a:>8.3f}s "
+            f"{peer.ratio:>7.2f}x {peer.span():>10}"
         )
-        if previous is not None:
-            growth = (r["meshgen"] / previous[1]) / (size / previous[0])
-            print(f"{'':>8} time grew {growth:.2f}x as fast as the mesh ({previous[0]} -> {size})")
-        previous = (size, r["meshgen"])
     cold = cold_start(args.repeat, checker)
     print()
     for name, seconds in cold.items():

@@ -53,3 +53,24 @@ def test_model_follows_the_published_schema(name: str) -> None:
     model = yaml.safe_load((ROOT / "examples" / name / "model.yaml").read_text(encoding="utf-8"))
     errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(model)]
     assert errors == []
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_rendered_data_is_what_the_text_reads_back_as(name: str) -> None:
+    source = f"examples/{name}/model.yaml"
+    rendered = render_loaded(parse_model((ROOT / source).read_text(encoding="utf-8"), source))
+    assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]
+
+
+# The cases that render (err-* cases are about models that do not).
+RENDER_CASES = [
+    p
+    for p in sorted((ROOT / "tests" / "cases" / "render").glob("*.yaml"))
+    if not p.stem.startswith("err-")
+]
+
+
+@pytest.mark.parametrize("path", RENDER_CASES, ids=lambda p: p.stem)
+def test_every_case_that_renders_gives_the_data_its_text_holds(path: Path) -> None:
+    rendered = render_loaded(parse_model(path.read_text(encoding="utf-8"), path.name))
+    assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]

@@ -143,7 +143,9 @@ def test_hostile_strings_round_trip(
         },
     )
     text = meshgen.render_yaml(mesh)
+    built = meshgen.render(mesh)  # the data, built without reading the text back
     for documents in _readers(text):
+        assert documents == built
         gw, dr, vs = documents
         assert gw["metadata"] == {"name": gateway, "namespace": namespace}
         assert gw["spec"]["servers"][0]["hosts"] == [gateway_host]

@@ -17,7 +17,7 @@ from meshgen.errors import InputError, TemplateError
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
 from meshgen.rendering.budget import time_budget
-from meshgen.rendering.build import Document, documents
+from meshgen.rendering.build import Document, as_data, documents
 from meshgen.rendering.environment import MAX_TEMPLATE_OUTPUT, environment
 
 TEMPLATE_SECONDS = 10  # for one user template to render one resource
@@ -100,7 +100,9 @@ def render_loaded(
     (relative to where the output goes)."""
     docs = documents(model.plan)
     texts = [_template_text(d, templates) for d in docs]
-    data = _read_back(texts, docs)
+    # Built-in templates write exactly the data they are given; a user's templates may
+    # write anything, so their text is read back.
+    data = [as_data(d) for d in docs] if templates is None else _read_back(texts, docs)
     text = banner(source, from_stdin=from_stdin) + "---\n".join(texts)
     return Rendered(text, data, model, docs)
 

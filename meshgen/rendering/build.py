@@ -240,3 +240,42 @@ def model_path(document: Document, path: tuple[Any, ...]) -> tuple[Any, ...]:
     if field in ("hosts", "gateways"):
         return (*document.origin, field, *rest)
     return document.origin
+
+
+# The spec fields each built-in template prints only when they are set (others always).
+_PRINTED_WHEN_SET = {
+    GATEWAY: (),
+    DESTINATION_RULE: ("trafficPolicy", "subsets", "exportTo"),
+    VIRTUAL_SERVICE: ("gateways", "exportTo"),
+}
+
+
+def as_data(document: Document) -> dict[str, Any]:
+    """The document the built-in template writes, as data, without writing or reading
+    text: the templates print every value with the YAML-safe writer, which reads back as
+    the same value (a property the tests check on hostile values and on every example)."""
+    if document.raw is not None:
+        raw: dict[str, Any] = _plain(document.raw)
+        return raw
+    context = document.context
+    spec = {
+        key: value
+        for key, value in context["spec"].items()
+        if key not in _PRINTED_WHEN_SET[document.template] or value
+    }
+    spec.update(context["extra"])
+    return {
+        "apiVersion": context["api_version"],
+        "kind": context["kind"],
+        "metadata": _plain(context["metadata"]),
+        "spec": _plain(spec),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with JSON's shapes only (tuples become lists), as a YAML reader gives."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
