@@ -235,3 +235,69 @@ def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     assert process.returncode == 143, err
     assert "Traceback" not in err
     assert not list(tmp_path.glob(".out.yaml.*"))
+
+
+UNIQUE = "self.all(p, self.exists_one(q, q == p))"  # quadratic in the list's length
+
+
+def _crd(tmp_path: Path, items: dict[str, object]) -> Path:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {
+                                        "ports": {
+                                            "type": "array",
+                                            "items": {"type": "integer"},
+                                            **items,
+                                            "x-kubernetes-validations": [
+                                                {"rule": UNIQUE, "message": "ports must be unique"}
+                                            ],
+                                        }
+                                    },
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    path = tmp_path / "crd.json"
+    path.write_text(json.dumps(crd))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("limits", "count", "expected"),
+    [
+        ({"maxItems": 3}, 5, "spec.ports: has 5 items; at most 3 allowed [MG102]"),
+        ({}, 3000, "rule not checked: over meshgen's budget"),
+        ({}, 3, "no problems"),
+    ],
+)
+def test_cel_rules_are_bounded(
+    tmp_path: Path, limits: dict[str, object], count: int, expected: str
+) -> None:
+    crd = _crd(tmp_path, limits)
+    widget = tmp_path / "w.yaml"
+    ports = ", ".join(str(1000 + i) for i in range(count))
+    widget.write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n"
+        f"spec: {{ports: [{ports}]}}\n"
+    )
+    _, out, _ = run("validate", "--crds", str(crd), str(widget))
+    assert expected in out, out
+    assert "ports must be unique" not in out

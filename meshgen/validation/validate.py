@@ -155,8 +155,32 @@ def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str
             f"must be {bound} {error.validator_value}, got {instance}",
             False,
         )
-    else:
-        yield "MG102", path, f"{error.message}", False
+    elif kind in _SIZES:
+        noun, most = _SIZES[kind]
+        size = len(instance) if isinstance(instance, (str, list, dict)) else 0
+        yield (
+            "MG102",
+            path,
+            f"has {size:,} {noun}; {'at most' if most else 'at least'} "
+            f"{error.validator_value:,} allowed",
+            False,
+        )
+    elif kind == "pattern":
+        yield "MG102", path, f"does not match the pattern {error.validator_value}", False
+    elif kind in ("const", "format", "uniqueItems", "not", "multipleOf"):
+        yield "MG102", path, f"breaks the schema's {kind} ({error.validator_value})", False
+    else:  # jsonschema's own words, without the value (which may be huge)
+        yield "MG102", path, f"breaks the schema's {kind} rule", False
+
+
+_SIZES = {
+    "maxItems": ("items", True),
+    "minItems": ("items", False),
+    "maxLength": ("characters", True),
+    "minLength": ("characters", False),
+    "maxProperties": ("entries", True),
+    "minProperties": ("entries", False),
+}
 
 
 # -- documents ---------------------------------------------------------------------------
