@@ -91,23 +91,7 @@ def test_a_file_name_cannot_inject_documents_through_the_banner(model: Path) -> 
 
 
 def test_external_refs_in_crds_are_refused_not_fetched(tmp_path: Path) -> None:
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "schema": {"openAPIV3Schema": {"$ref": "http://127.0.0.1:9/schema.json"}},
-                }
-            ],
-        },
-    }
-    path = tmp_path / "crds.yaml"
-    path.write_text(json.dumps(crd))
+    path = _crd(tmp_path, {"$ref": "http://127.0.0.1:9/schema.json"})
     manifest = tmp_path / "w.yaml"
     manifest.write_text("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
     code, _, err = run("validate", "--crds", str(path), str(manifest))
@@ -240,44 +224,28 @@ def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path: Path) -> None:
 UNIQUE = "self.all(p, self.exists_one(q, q == p))"  # quadratic in the list's length
 
 
-def _crd(tmp_path: Path, items: dict[str, object]) -> Path:
+def _crd(tmp_path: Path, schema: dict[str, object]) -> Path:
+    """A CRD for kind Widget of example.com/v1 with ``schema``."""
+    version = {"name": "v1", "served": True, "schema": {"openAPIV3Schema": schema}}
     crd = {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "spec": {
-            "group": "example.com",
-            "names": {"kind": "Widget"},
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {
-                                        "ports": {
-                                            "type": "array",
-                                            "items": {"type": "integer"},
-                                            **items,
-                                            "x-kubernetes-validations": [
-                                                {"rule": UNIQUE, "message": "ports must be unique"}
-                                            ],
-                                        }
-                                    },
-                                }
-                            },
-                        }
-                    },
-                }
-            ],
-        },
+        "spec": {"group": "example.com", "names": {"kind": "Widget"}, "versions": [version]},
     }
     path = tmp_path / "crd.json"
     path.write_text(json.dumps(crd))
     return path
+
+
+def _ports_schema(limits: dict[str, object]) -> dict[str, object]:
+    ports = {
+        "type": "array",
+        "items": {"type": "integer"},
+        **limits,
+        "x-kubernetes-validations": [{"rule": UNIQUE, "message": "ports must be unique"}],
+    }
+    spec = {"type": "object", "properties": {"ports": ports}}
+    return {"type": "object", "properties": {"spec": spec}}
 
 
 @pytest.mark.parametrize(
@@ -291,7 +259,7 @@ def _crd(tmp_path: Path, items: dict[str, object]) -> Path:
 def test_cel_rules_are_bounded(
     tmp_path: Path, limits: dict[str, object], count: int, expected: str
 ) -> None:
-    crd = _crd(tmp_path, limits)
+    crd = _crd(tmp_path, _ports_schema(limits))
     widget = tmp_path / "w.yaml"
     ports = ", ".join(str(1000 + i) for i in range(count))
     widget.write_text(

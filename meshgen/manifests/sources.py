@@ -57,18 +57,25 @@ class Source:
         istio: str | None = None,
     ) -> Finding:
         """A finding placed at ``path`` in document ``document`` (at its key with ``key``)."""
-        where = self.positions.locate(path, key=key, document=document)
+        file, where, shown, message = self.place(message, tuple(path), document, key)
         return Finding(
             code,
             message,
-            self.name,
+            file,
             where.line,
             where.column,
-            format_path(tuple(path)),
+            shown,
             severity=severity,
             resource=resource,
             istio=istio,
         )
+
+    def place(
+        self, message: str, path: tuple[Any, ...], document: int, key: bool
+    ) -> tuple[str, yamlio.Position, str, str]:
+        """Where a finding about ``path`` goes: (file, position, path shown, message)."""
+        where = self.positions.locate(path, key=key, document=document)
+        return self.name, where, format_path(path), message
 
 
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:

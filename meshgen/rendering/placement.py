@@ -8,14 +8,14 @@ the rendered resource and its path in the message.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from meshgen.findings import Finding, Resource, Severity, format_path
+from meshgen.findings import format_path
 from meshgen.manifests.sources import Source
 from meshgen.rendering import Rendered
 from meshgen.rendering.build import model_path
+from meshgen.yamlio import Position
 
 
 @dataclass
@@ -29,34 +29,22 @@ class RenderedSource(Source):
     def of(cls, rendered: Rendered, model: Source) -> RenderedSource:
         return cls(f"{model.name} (rendered)", rendered.text, True, model=model, rendered=rendered)
 
-    def finding(
-        self,
-        code: str,
-        message: str,
-        path: Sequence[Any] = (),
-        *,
-        document: int = 0,
-        key: bool = False,
-        severity: Severity = Severity.ERROR,
-        resource: Resource | None = None,
-        istio: str | None = None,
-    ) -> Finding:
+    def place(
+        self, message: str, path: tuple[Any, ...], document: int, key: bool
+    ) -> tuple[str, Position, str, str]:
+        """In the model: the field the rendered part came from, the rendered resource and
+        path named in the message."""
         assert self.rendered is not None
         built = self.rendered.built[document] if document < len(self.rendered.built) else None
-        target = model_path(built, tuple(path)) if built is not None else ()
-        where = self.model.positions.locate(target) if self.model.text else None
+        target = model_path(built, path) if built is not None else ()
+        where = self.model.positions.locate(target) if self.model.text else Position(0, 0)
         what = self.rendered.documents[document] if document < len(self.rendered.documents) else {}
         metadata = what.get("metadata") if isinstance(what, dict) else None
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        rendered_at = f"{what.get('kind', 'resource')} {name} {format_path(tuple(path))}".strip()
-        return Finding(
-            code,
-            f"{message} (in the rendered {rendered_at})",
+        rendered_at = f"{what.get('kind', 'resource')} {name} {format_path(path)}".strip()
+        return (
             self.model.name,
-            where.line if where else 0,
-            where.column if where else 0,
+            where,
             format_path(target),
-            severity=severity,
-            resource=resource,
-            istio=istio,
+            f"{message} (in the rendered {rendered_at})",
         )
