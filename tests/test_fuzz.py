@@ -18,7 +18,9 @@ from harness import one_input
 
 SEEDS = [
     p.read_bytes()
-    for p in sorted(ROOT.glob("examples/*/*.yaml")) + sorted(ROOT.glob("tests/cases/*/*.yaml"))
+    for p in sorted(ROOT.glob("examples/*/*.yaml"))
+    + sorted(ROOT.glob("tests/cases/*/*.yaml"))
+    + sorted(ROOT.glob("tests/fuzz/seeds/*.yaml"))  # what audits and fuzzers have found
 ]
 TOKENS = [
     "apiVersion: networking.istio.io/v1\n",
@@ -91,15 +93,35 @@ def test_readers_raise_only_meshgen_errors(data: bytes) -> None:
     one_input(data)
 
 
+# Every command, and every channel input comes in by: files, standard input, --crds,
+# settings, and the banner render-check follows.
+CHANNELS = [
+    ("validate", "{path}"),
+    ("validate", "-"),
+    ("render", "{path}"),
+    ("render", "-"),
+    ("explain", "{path}", "--host", "a"),
+    ("explain", "{path}", "--host", "a", "--gateway", "g"),
+    ("import", "{path}"),
+    ("render-check", "{path}"),
+    ("schemas", "import", "{path}", "-o", "{out}"),
+    ("validate", "--crds", "{path}", "{path}"),
+    ("validate", "--config", "{path}", "{path}"),
+]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=inputs)
 def test_commands_never_exit_3(data: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
-    path = tmp_path_factory.mktemp("fuzz") / "input.yaml"
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = folder / "input.yaml"
     path.write_bytes(data)
-    for command in ("validate", "render"):
-        code, out, err = run(command, str(path))
-        assert code in (0, 1), (command, out, err)
-        assert "Traceback" not in out + err
+    stdin = data.decode("utf-8", "replace")
+    for channel in CHANNELS:
+        argv = [a.format(path=path, out=folder / "out.json") for a in channel]
+        code, out, err = run(*argv, stdin=stdin)
+        assert code in (0, 1, 2), (argv, out, err)
+        assert "Traceback" not in out + err and "internal error" not in err, (argv, err)
 
 
 @pytest.mark.slow

@@ -205,7 +205,9 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
             ignored.append(f"{name} (not an Istio resource)")
         elif document.get("kind") not in KINDS or not str(document["apiVersion"]).startswith(GROUP):
             kept.append(document)
-        elif schema_problems(document, schemas):
+        elif (problems := schema_problems(document, schemas)) is None:
+            kept.append(document)  # a version meshgen has no schema for: kept as written
+        elif problems:
             ignored.append(f"{name} (its schema rejects it: run meshgen validate)")
         elif any(identity(other) == identity(document) for other in routing):
             kept.append(document)  # an alternative of one already modelled

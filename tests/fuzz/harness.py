@@ -1,4 +1,5 @@
-"""One fuzz entry point over everything that reads input: decode, validate, model, render.
+"""One fuzz entry point over everything that reads input: decode, validate, model, render,
+CRDs, render banners, explain and import.
 
 The only exceptions allowed out are meshgen's own (MeshgenError); validation must not
 raise at all, since every problem is a finding.
@@ -14,9 +15,13 @@ import sys
 
 def one_input(data: bytes) -> None:
     from meshgen import yamlio
+    from meshgen.banner import source_of
     from meshgen.errors import MeshgenError
+    from meshgen.explanation import Request, explain
+    from meshgen.importing import import_manifests
     from meshgen.model.load import parse_model
     from meshgen.rendering import render_loaded
+    from meshgen.validation.crds import schemas_from_crds
     from meshgen.validation.validate import validate_text
 
     try:
@@ -24,8 +29,18 @@ def one_input(data: bytes) -> None:
     except MeshgenError:
         return
     validate_text(text, "fuzz.yaml")
+    source_of(text)
     with contextlib.suppress(MeshgenError):
         render_loaded(parse_model(text, "fuzz.yaml"))
+    with contextlib.suppress(MeshgenError):
+        schemas_from_crds(text, "fuzz.yaml")
+    try:
+        documents = yamlio.load_all(text, "fuzz.yaml")
+    except MeshgenError:
+        return
+    with contextlib.suppress(MeshgenError):
+        explain(documents, Request(host="a", gateway="mesh"))
+    import_manifests(documents)
 
 
 def main() -> None:
