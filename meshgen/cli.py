@@ -490,7 +490,8 @@ def _import_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _import(args: argparse.Namespace, io: Streams) -> int:
-    from meshgen.findings import safe
+    from dataclasses import replace
+
     from meshgen.importing import import_manifests
     from meshgen.rendering.inputs import manifests_of
     from meshgen.validation.schemaset import schemas_for
@@ -499,12 +500,8 @@ def _import(args: argparse.Namespace, io: Streams) -> int:
     _refuse_overwriting(args.output, args.paths)
     documents, files = manifests_of(args.paths, io.stdin, limits=_limits(args))
     imported = import_manifests(documents, schemas_for(args.crds))
-    for warning in imported.warnings:
-        print(f"meshgen: warning: {safe(warning)}", file=io.stderr)
-    for ignored in imported.ignored:
-        print(
-            f"meshgen: not imported (not an Istio networking resource): {ignored}", file=io.stderr
-        )
+    target = args.output or "<model>"
+    _print_findings([replace(f, file=target) for f in imported.findings], io.stderr)
     header = (
         f"# Imported by meshgen from {files} file{'s' if files != 1 else ''}; "
         "render with: meshgen render <this file>\n"

@@ -20,7 +20,7 @@ SEEDS = [
     p.read_bytes()
     for p in sorted(ROOT.glob("examples/*/*.yaml"))
     + sorted(ROOT.glob("tests/cases/*/*.yaml"))
-    + sorted(ROOT.glob("tests/fuzz/seeds/*.yaml"))  # what audits and fuzzers have found
+    + sorted(ROOT.glob("tests/fuzz/seeds/*.seed"))  # what audits and fuzzers have found
 ]
 TOKENS = [
     "apiVersion: networking.istio.io/v1\n",

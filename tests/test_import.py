@@ -110,8 +110,11 @@ def test_what_the_model_cannot_express_is_kept_and_reported(tmp_path: Path) -> N
     )
     code, out, err = run("import", str(manifest))
     assert code == 0
-    assert "meshgen: warning: VirtualService echo is kept as written under resources" in err
-    assert "meshgen: not imported (not an Istio networking resource): Service echo" in err
+    assert (
+        "<model>: warning: resources[0]: VirtualService echo is kept as written: "
+        "the model cannot express all of it [MG040]"
+    ) in err
+    assert "<model>: info: Service echo is not an Istio resource [MG042]" in err
     model = yamlio.load_one(out)
     assert model["resources"][0]["spec"]["tcp"]
 

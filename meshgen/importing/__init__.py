@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from meshgen.findings import Finding, Resource, format_path
 from meshgen.importing.convert import (
     convert_gateway,
     convert_service,
@@ -22,7 +23,7 @@ from meshgen.importing.convert import (
     pair_services,
 )
 from meshgen.manifests import ISTIO_NETWORKING as GROUP
-from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio
+from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio, resource_of
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 from meshgen.validation.schemaset import SchemaSet
@@ -37,8 +38,7 @@ class Imported:
 
     model: dict[str, Any]
     mesh: Mesh
-    warnings: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # what is kept or left out
 
 
 def _most_common(values: list[Any], fallback: Any) -> Any:
@@ -197,22 +197,24 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     documents = [r for r in resources if isinstance(r, dict)]
     routing: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
-    ignored: list[str] = []
-    alternatives: list[str] = []
+    notes: list[Finding] = []
     for document in documents:
         name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
+        about = resource_of(document)
         if not is_istio(document):
-            ignored.append(f"{name} (not an Istio resource)")
+            notes.append(_note("MG042", f"{name} is not an Istio resource", about))
         elif document.get("kind") not in KINDS or not str(document["apiVersion"]).startswith(GROUP):
             kept.append(document)
         elif (problems := schema_problems(document, schemas)) is None:
             kept.append(document)  # a version meshgen has no schema for: kept as written
         elif problems:
-            ignored.append(f"{name} (its schema rejects it: run meshgen validate)")
+            notes.append(
+                _note("MG043", f"{name}: its schema rejects it (run meshgen validate)", about)
+            )
         elif any(identity(other) == identity(document) for other in routing):
             kept.append(document)  # an alternative of one already modelled
-            alternatives.append(
-                f"{name}: another definition is modelled; this one is kept as written"
+            notes.append(
+                _note("MG041", f"{name}: another definition is modelled; this one is kept", about)
             )
         else:
             routing.append(document)
@@ -229,33 +231,52 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     if kept:
         best.model["resources"] = [*best.model.get("resources", []), *kept]
         best.mesh = Mesh.model_validate(best.model)
-    best.ignored = ignored
-    best.warnings = [
-        *alternatives,
-        *_warnings(best.model, len(best.model.get("resources", [])) - len(kept)),
+    best.findings = [
+        *notes,
+        *_kept_as_written(best.model, len(best.model.get("resources", [])) - len(kept)),
     ]
     return best
 
 
-def _warnings(model: dict[str, Any], passed_through: int) -> list[str]:
+def _note(code: str, message: str, resource: Resource | None = None, path: str = "") -> Finding:
+    return Finding.of(code, message, "<import>", path=path, resource=resource)
+
+
+def _kept_as_written(model: dict[str, Any], passed_through: int) -> list[Finding]:
     """What the model keeps as written because it cannot express it (the first
     ``passed_through`` resources), and the spec fields it keeps as given."""
-    warnings = []
-    for resource in model.get("resources", [])[:passed_through]:
-        warnings.append(
-            f"{resource.get('kind')} {'/'.join(filter(None, identity(resource)[1:]))} is kept "
-            "as written under resources: the model cannot express all of it"
+    found = []
+    for i, resource in enumerate(model.get("resources", [])[:passed_through]):
+        name = "/".join(filter(None, identity(resource)[1:]))
+        found.append(
+            _note(
+                "MG040",
+                f"{resource.get('kind')} {name} is kept as written: "
+                "the model cannot express all of it",
+                resource_of(resource),
+                f"resources[{i}]",
+            )
         )
     for key, service in model.get("services", {}).items():
         for part in ("virtualService", "destinationRule"):
             fields = sorted((service.get(part) or {}).get("spec") or {})
             if fields:
-                warnings.append(
-                    f"service {key}: {part} field(s) {', '.join(fields)} kept as written "
-                    f"({part}.spec): the model has no form for them"
+                found.append(
+                    _note(
+                        "MG040",
+                        f"field(s) {', '.join(fields)} kept as written: "
+                        "the model has no form for them",
+                        path=format_path(("services", key, part, "spec")),
+                    )
                 )
     for key, gateway in model.get("gateways", {}).items():
         fields = sorted((gateway or {}).get("spec") or {})
         if fields:
-            warnings.append(f"gateway {key}: field(s) {', '.join(fields)} kept as written")
-    return warnings
+            found.append(
+                _note(
+                    "MG040",
+                    f"field(s) {', '.join(fields)} kept as written",
+                    path=format_path(("gateways", key, "spec")),
+                )
+            )
+    return found
