@@ -25,7 +25,7 @@ def destination_rule(
             rule
             for rule in rules
             if _namespace(rule) == namespace
-            and visible(rule.get("spec", {}).get("exportTo"), namespace or "", client_namespace)
+            and visible((rule.get("spec") or {}).get("exportTo"), namespace or "", client_namespace)
             and covers(_host(rule), host)
         ]
         if candidates:
@@ -38,13 +38,13 @@ def _namespace(resource: dict[str, Any]) -> str:
 
 
 def _host(rule: dict[str, Any]) -> str:
-    return fqdn(str(rule.get("spec", {}).get("host", "")), _namespace(rule))
+    return fqdn(str((rule.get("spec") or {}).get("host", "")), _namespace(rule))
 
 
 def subset_of(rule: dict[str, Any] | None, name: str | None) -> dict[str, Any] | None:
     if rule is None or name is None:
         return None
-    for subset in rule.get("spec", {}).get("subsets") or []:
+    for subset in (rule.get("spec") or {}).get("subsets") or []:
         if subset.get("name") == name:
             return dict(subset)
     return None
@@ -70,7 +70,7 @@ def effective_policy(
 ) -> dict[str, Any]:
     """The traffic policy in effect, as Istio merges it: the rule's policy for the port,
     then the subset's fields over it, then the subset's settings for the port."""
-    top = (rule or {}).get("spec", {}).get("trafficPolicy") or {}
+    top = ((rule or {}).get("spec") or {}).get("trafficPolicy") or {}
     policy = _with_port_settings(
         {k: top[k] for k in POLICY_FIELDS if k in top}, top.get("portLevelSettings"), port
     )
