@@ -416,6 +416,14 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the gateway the request enters through, or mesh (a sidecar; the default)",
     )
+    parser.add_argument(
+        "--protocol",
+        choices=("http", "tcp", "tls"),
+        default="http",
+        help="http (the default), or a TCP connection or TLS stream, which meet the "
+        "VirtualService's tcp or tls rules",
+    )
+    parser.add_argument("--sni", help="the TLS server name (default: the host)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -463,6 +471,8 @@ def _explain(args: argparse.Namespace, io: Streams) -> int:
         source_labels=_pairs([s for s in args.source_labels.split(",") if s], "source label"),
         source_namespace=args.source_namespace or "default",
         gateway=args.gateway,
+        protocol=args.protocol,
+        sni=args.sni,
     )
     explanation = explain(resources, request)
     if args.source_namespace is None:

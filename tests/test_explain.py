@@ -516,3 +516,55 @@ def test_a_gateway_routes_only_what_its_servers_take(args: list[str], note: str)
 def test_the_source_namespace_is_said_when_not_given() -> None:
     _, out, _ = run("explain", GATEWAY_TLS, "--host", "x", "--format", "json")
     assert any("no --source-namespace given" in n for n in json.loads(out)["notes"])
+
+
+STREAMS = """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db, namespace: data}
+spec:
+  hosts: [db]
+  tcp:
+  - match: [{port: 5432}]
+    route: [{destination: {host: db, subset: primary}}]
+  - route:
+    - {destination: {host: db, subset: replica}, weight: 80}
+    - {destination: {host: db, subset: primary}, weight: 20}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: data}
+spec:
+  hosts: ["*.example.com"]
+  tls:
+  - match: [{port: 443, sniHosts: [a.example.com]}]
+    route: [{destination: {host: a-backend, port: {number: 443}}}]
+  - match: [{port: 443, sniHosts: ["*.example.com"]}]
+    route: [{destination: {host: other-backend, port: {number: 443}}}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "rule", "hosts"),
+    [
+        ({"host": "db", "port": 5432, "protocol": "tcp"}, 0, ["db.data.svc.cluster.local"]),
+        ({"host": "db", "port": 3306, "protocol": "tcp"}, 1, ["db.data.svc.cluster.local"] * 2),
+        (
+            {"host": "a.example.com", "port": 443, "protocol": "tls"},
+            0,
+            ["a-backend.data.svc.cluster.local"],
+        ),
+        (
+            {"host": "x.example.com", "port": 443, "protocol": "tls", "sni": "b.example.com"},
+            1,
+            ["other-backend.data.svc.cluster.local"],
+        ),
+    ],
+)
+def test_tcp_and_tls_routes(request_fields: dict[str, Any], rule: int, hosts: list[str]) -> None:
+    explained = explain(
+        yamlio.load_all(STREAMS), Request(source_namespace="data", **request_fields)
+    )
+    assert explained.rule_index == rule
+    assert [d.host for d in explained.destinations] == hosts
+    assert not any("retries" in note for note in explained.notes)

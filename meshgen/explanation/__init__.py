@@ -13,7 +13,7 @@ from typing import Any
 
 from meshgen.errors import MeshgenError
 from meshgen.explanation.policy import destination_rule, effective_policy, subset_of
-from meshgen.explanation.request import Request, unmet
+from meshgen.explanation.request import Request, unmet, unmet_stream
 from meshgen.manifests import ROOT_NAMESPACE, ROUTING_KINDS, identity
 from meshgen.manifests.hosts import (
     MESH,
@@ -246,12 +246,24 @@ def _rules(
 _HTTP_PROTOCOLS = {"HTTP", "HTTP2", "GRPC", "GRPC-WEB"}
 
 
+def _server_takes(request: Request, protocol: str, tls: dict[str, Any]) -> bool:
+    """Whether a gateway server of ``protocol`` takes the request as it is sent."""
+    terminated = protocol == "HTTPS" or (protocol == "TLS" and tls.get("mode") != "PASSTHROUGH")
+    if request.protocol == "tcp":
+        return protocol in ("TCP", "MONGO", "REDIS", "MYSQL") or terminated
+    if request.protocol == "tls":
+        return protocol in ("TLS", "HTTPS")
+    if request.scheme == "https":
+        return terminated
+    return protocol in _HTTP_PROTOCOLS
+
+
 def _gateway_entry(
     request: Request, gateways: list[dict[str, Any]], gateway: str
 ) -> tuple[str, bool] | None:
     """Why the gateway does not route the request (no server for its port, host and
     scheme), and whether that is a redirect to HTTPS; None when a server takes it."""
-    port = request.port or (443 if request.scheme == "https" else 80)
+    port = request.port or (443 if request.scheme == "https" or request.protocol == "tls" else 80)
     host = request.host.lower()
     servers = [
         server
@@ -273,13 +285,12 @@ def _gateway_entry(
                 "before any route: the request comes back as https",
                 True,
             )
-        plain = protocol in _HTTP_PROTOCOLS
-        terminated = protocol == "HTTPS" or (protocol == "TLS" and tls.get("mode") != "PASSTHROUGH")
-        if (request.scheme == "http" and plain) or (request.scheme == "https" and terminated):
+        if _server_takes(request, protocol, tls):
             return None
+        asked = request.scheme if request.protocol == "http" else request.protocol
         return (
             f"gateway {gateway} serves port {port} as {protocol or 'no protocol'}, not "
-            f"{request.scheme.upper()}: the request is not routed by HTTP rules",
+            f"{asked.upper()}: the {request.protocol.upper()} rules do not see it",
             False,
         )
     ports = sorted(
@@ -347,11 +358,21 @@ def _explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
                 _destination({"host": host}, request.source_namespace, 100.0, resources, request)
             )
         return result
-    rules = [
-        (index, rule, owner)
-        for vs in chosen
-        for index, (rule, owner) in enumerate(_rules(vs, resources))
-    ]
+    if request.protocol == "http":
+        rules = [
+            (index, rule, owner)
+            for vs in chosen
+            for index, (rule, owner) in enumerate(_rules(vs, resources))
+        ]
+        test = unmet
+    else:  # a TCP connection or TLS stream meets the tcp or tls rules
+        rules = [
+            (index, rule, vs)
+            for vs in chosen
+            for index, rule in enumerate((vs.get("spec") or {}).get(request.protocol) or [])
+            if isinstance(rule, dict)
+        ]
+        test = unmet_stream
     result.virtual_service = _name(chosen[0])
     for index, rule, owner in rules:
         owner_namespace, _ = _meta(owner)
@@ -360,8 +381,9 @@ def _explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
             if m.get("gateways")
             else m
             for m in rule.get("match") or [{}]
+            if isinstance(m, dict)
         ]
-        reasons = [unmet(block, request, gateway) for block in blocks]
+        reasons = [test(block, request, gateway) for block in blocks or [{}]]
         if any(reason is None for reason in reasons):
             result.virtual_service = _name(owner)
             _apply(result, index, rule, owner_namespace, resources, request)
@@ -418,7 +440,7 @@ def _apply(
     result.redirect = rule.get("redirect")
     result.direct_response = rule.get("directResponse")
     result.headers = rule.get("headers")
-    if result.retries is None and route:
+    if result.retries is None and route and request.protocol == "http":
         result.notes.append(
             "no retries set: Istio's default applies (2 attempts on connect-failure, "
             "refused-stream, unavailable, cancelled, retriable-status-codes)"

@@ -10,7 +10,8 @@ from meshgen.manifests.hosts import compile_regex
 
 @dataclass(frozen=True)
 class Request:
-    """An HTTP request as the sending proxy sees it."""
+    """A request as the sending proxy sees it: HTTP (the default), or a TCP connection or
+    TLS stream (``protocol``), whose TLS server name is ``sni`` (default: the host)."""
 
     host: str
     port: int | None = None
@@ -22,6 +23,8 @@ class Request:
     source_labels: dict[str, str] = field(default_factory=dict)
     source_namespace: str = "default"
     gateway: str = "mesh"
+    protocol: str = "http"  # http, tcp or tls
+    sni: str | None = None
 
     @property
     def authority(self) -> str:
@@ -96,6 +99,26 @@ def unmet(match: dict[str, Any], request: Request, gateway: str) -> str | None:
             return f"query parameter {name} {shown}, not {_describe_condition(condition)}"
     if "port" in match and match["port"] != request.port:
         return f"port {request.port} is not {match['port']}"
+    for key, value in (match.get("sourceLabels") or {}).items():
+        if request.source_labels.get(key) != value:
+            return f"source label {key}={value} is not on the sender"
+    if "sourceNamespace" in match and match["sourceNamespace"] != request.source_namespace:
+        return f"source namespace {request.source_namespace} is not {match['sourceNamespace']}"
+    if match.get("gateways") and gateway not in match["gateways"]:
+        return f"the rule is for gateways {', '.join(match['gateways'])}, not {gateway}"
+    return None
+
+
+def unmet_stream(match: dict[str, Any], request: Request, gateway: str) -> str | None:
+    """Why a ``tcp`` or ``tls`` match block does not hold for the connection, or None."""
+    if "port" in match and match["port"] != request.port:
+        return f"port {request.port} is not {match['port']}"
+    if request.protocol == "tls" and match.get("sniHosts"):
+        from meshgen.manifests.hosts import covers
+
+        sni = (request.sni or request.host).lower()
+        if not any(isinstance(h, str) and covers(h.lower(), sni) for h in match["sniHosts"]):
+            return f"server name {sni} is not among {', '.join(map(str, match['sniHosts']))}"
     for key, value in (match.get("sourceLabels") or {}).items():
         if request.source_labels.get(key) != value:
             return f"source label {key}={value} is not on the sender"

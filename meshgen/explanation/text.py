@@ -34,9 +34,14 @@ def to_text(explanation: Explanation) -> str:
     """A person's reading of an explanation: request, VirtualService, rule, destinations."""
     request = explanation.request
     query = "&".join(f"{k}={v}" for k, v in request.query.items())
+    if request.protocol == "http":
+        asked = f"{request.method} {request.scheme}://{request.authority}{request.path}"
+        asked += f"?{query}" if query else ""
+    else:
+        sni = f" (server name {request.sni})" if request.protocol == "tls" and request.sni else ""
+        asked = f"{request.protocol.upper()} {request.authority}{sni}"
     lines = [
-        f"request: {request.method} {request.scheme}://{request.authority}{request.path}"
-        + (f"?{query}" if query else ""),
+        f"request: {asked}",
         f"  from namespace {request.source_namespace}"
         + (f", labels {_flow(request.source_labels)}" if request.source_labels else "")
         + f", through {request.gateway}",
@@ -106,6 +111,8 @@ def to_dict(explanation: Explanation) -> dict[str, Any]:
             "sourceLabels": request.source_labels,
             "sourceNamespace": request.source_namespace,
             "gateway": request.gateway,
+            "protocol": request.protocol,
+            "sni": request.sni,
         },
         "host": explanation.host,
         "virtualService": explanation.virtual_service,
