@@ -203,6 +203,10 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         about = resource_of(document)
         if not is_istio(document):
             notes.append(_note("MG042", f"{name} is not an Istio resource", about))
+        elif not _json_shaped(document):
+            notes.append(
+                _note("MG043", f"{name}: a key that is not text (run meshgen validate)", about)
+            )
         elif document.get("kind") not in KINDS or not str(document["apiVersion"]).startswith(GROUP):
             kept.append(document)
         elif (problems := schema_problems(document, schemas)) is None:
@@ -236,6 +240,20 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         *_kept_as_written(best.model, len(best.model.get("resources", [])) - len(kept)),
     ]
     return best
+
+
+def _json_shaped(value: Any) -> bool:
+    """Whether every key below ``value`` is text, as in any Kubernetes object."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                return False
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _note(code: str, message: str, resource: Resource | None = None, path: str = "") -> Finding:
