@@ -99,14 +99,7 @@ def unmet(match: dict[str, Any], request: Request, gateway: str) -> str | None:
             return f"query parameter {name} {shown}, not {_describe_condition(condition)}"
     if "port" in match and match["port"] != request.port:
         return f"port {request.port} is not {match['port']}"
-    for key, value in (match.get("sourceLabels") or {}).items():
-        if request.source_labels.get(key) != value:
-            return f"source label {key}={value} is not on the sender"
-    if "sourceNamespace" in match and match["sourceNamespace"] != request.source_namespace:
-        return f"source namespace {request.source_namespace} is not {match['sourceNamespace']}"
-    if match.get("gateways") and gateway not in match["gateways"]:
-        return f"the rule is for gateways {', '.join(match['gateways'])}, not {gateway}"
-    return None
+    return _unmet_source(match, request, gateway)
 
 
 def unmet_stream(match: dict[str, Any], request: Request, gateway: str) -> str | None:
@@ -119,6 +112,11 @@ def unmet_stream(match: dict[str, Any], request: Request, gateway: str) -> str |
         sni = (request.sni or request.host).lower()
         if not any(isinstance(h, str) and covers(h.lower(), sni) for h in match["sniHosts"]):
             return f"server name {sni} is not among {', '.join(map(str, match['sniHosts']))}"
+    return _unmet_source(match, request, gateway)
+
+
+def _unmet_source(match: dict[str, Any], request: Request, gateway: str) -> str | None:
+    """The conditions on where a request comes from, which every kind of match shares."""
     for key, value in (match.get("sourceLabels") or {}).items():
         if request.source_labels.get(key) != value:
             return f"source label {key}={value} is not on the sender"
