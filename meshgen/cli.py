@@ -425,6 +425,7 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sni", help="the TLS server name (default: the host)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    _add_limits(parser)
 
 
 def _pairs(items: Sequence[str], what: str) -> dict[str, str]:
@@ -455,7 +456,7 @@ def _explain(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.explanation import Request, explain
     from meshgen.rendering.inputs import manifests_of
 
-    resources, _ = manifests_of(args.paths, io.stdin, render_models=True)
+    resources, _ = manifests_of(args.paths, io.stdin, _limits(args), render_models=True)
     path, _, query = args.path.partition("?")
     request = Request(
         host=args.host,
