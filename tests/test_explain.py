@@ -572,9 +572,9 @@ def test_tcp_and_tls_routes(request_fields: dict[str, Any], rule: int, hosts: li
 
 def test_explain_reads_with_the_limits_validate_has(tmp_path: Path) -> None:
     doc = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: r{0}}}\n"
-    doc += "spec: {{host: r{0}}}\n---\n"
+    doc += "spec: {{host: r{0}}}\n"
     path = tmp_path / "many.yaml"
-    path.write_text("".join(doc.format(i) for i in range(3)))
+    path.write_text("---\n".join(doc.format(i) for i in range(3)))
     code, _, err = run("explain", str(path), "--host", "r1", "--max-documents", "2")
     assert code == 1 and "more than 2 documents" in err
     code, out, _ = run("explain", str(path), "--host", "r1", "--max-documents", "3")
