@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, sequence
-from meshgen.manifests.hosts import fqdn, gateway_ref
+from meshgen.manifests.hosts import covers, fqdn, gateway_ref, visible
 
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
@@ -36,6 +36,8 @@ class MeshIndex:
     _valid_by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _routes_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _rules_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+    _services: dict[str, Manifest] = field(default_factory=dict)  # Kubernetes Services by FQDN
+    service_entries: list[Manifest] = field(default_factory=list)
 
     @classmethod
     def of(cls, manifests: Iterable[Manifest], complete: bool = False) -> MeshIndex:
@@ -52,9 +54,13 @@ class MeshIndex:
             return
         self.by_identity[key_of(manifest)] = manifest
         self.manifests.append(manifest)
+        kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
+        if manifest.api_version == "v1" and kind == "Service":
+            self._services[fqdn(manifest.name, namespace)] = manifest
         if group_of(manifest.api_version) != ISTIO_NETWORKING:
             return  # other kinds are looked up by identity only
-        kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
+        if kind == "ServiceEntry":
+            self.service_entries.append(manifest)
         self._by_kind[kind].append(manifest)
         if manifest.valid:
             self._valid_by_kind[kind].append(manifest)
@@ -64,6 +70,26 @@ class MeshIndex:
             for host in sequence(spec.get("hosts")):
                 if isinstance(host, str):
                     self._routes_by_host[fqdn(host, namespace)].append(manifest)
+
+    @property
+    def knows_services(self) -> bool:
+        """Whether the input holds any Service or ServiceEntry, so a host found in neither
+        may be missing rather than elsewhere."""
+        return bool(self._services or self.service_entries)
+
+    def service(self, host: str) -> Manifest | None:
+        """The Kubernetes Service whose FQDN is ``host``."""
+        return self._services.get(host)
+
+    def service_entry(self, host: str, client_namespace: str) -> Manifest | None:
+        """A ServiceEntry visible from ``client_namespace`` whose hosts cover ``host``."""
+        for entry in self.service_entries:
+            if not visible(entry.spec.get("exportTo"), entry.namespace, client_namespace):
+                continue
+            for pattern in sequence(entry.spec.get("hosts")):
+                if isinstance(pattern, str) and covers(fqdn(pattern, entry.namespace), host):
+                    return entry
+        return None
 
     def of_kind(self, kind: str) -> Iterator[Manifest]:
         """The schema-valid resources of a kind: what checks inspect (lookups see all)."""

@@ -83,6 +83,83 @@ def _subset_references(entry: Manifest) -> Iterator[tuple[tuple[Any, ...], dict[
                 )
 
 
+def _service_ports(service: Manifest) -> list[int]:
+    return [
+        number
+        for port in sequence(service.spec.get("ports"))
+        if isinstance(number := mapping(port).get("port"), int)
+    ]
+
+
+@rule(
+    "MG2409",
+    ("VirtualService", "Service", "ServiceEntry"),
+    ERROR,
+    "destination host or port no Service or ServiceEntry defines",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_destinations(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route or mirror sends to a host that no Service or ServiceEntry in the input
+    defines (Istio has nowhere to send it), or to a port the Service does not expose.
+    Checked only when the input holds Services or ServiceEntries at all; a warning, since
+    the host may be defined elsewhere, and an error with `--complete`."""
+    if not mesh.knows_services:
+        return
+    severity = None if mesh.complete else WARNING
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in _subset_references(entry):
+            host = destination.get("host")
+            if not isinstance(host, str):
+                continue
+            target = fqdn(host, entry.namespace)
+            service = mesh.service(target)
+            if service is None and mesh.service_entry(target, entry.namespace) is None:
+                yield Problem(
+                    (*where, "host"),
+                    f"{what} sends to {host}, which no Service or ServiceEntry in the input defines",
+                    entry,
+                    severity,
+                )
+                continue
+            port = mapping(destination.get("port")).get("number")
+            ports = _service_ports(service) if service is not None else []
+            if service is not None and isinstance(port, int) and ports and port not in ports:
+                yield Problem(
+                    (*where, "port", "number"),
+                    f"{what} sends to port {port} of {host}, which exposes {', '.join(map(str, ports))}",
+                    entry,
+                    severity,
+                )
+
+
+@rule(
+    "MG2410",
+    ("VirtualService", "Service"),
+    ERROR,
+    "destination without a port for a Service with several",
+    "IST0112",
+    istio="IST0112",
+    scope="mesh",
+)
+def port_selector_required(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route sends to a Service that exposes more than one port without saying which:
+    Istio needs the destination's port to know where to send it."""
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in _subset_references(entry):
+            host = destination.get("host")
+            service = mesh.service(fqdn(host, entry.namespace)) if isinstance(host, str) else None
+            ports = _service_ports(service) if service is not None else []
+            if len(ports) > 1 and "port" not in destination:
+                yield Problem(
+                    where,
+                    f"{what} to {host} must name a port: the Service exposes "
+                    f"{', '.join(map(str, ports))}",
+                    entry,
+                )
+
+
 @rule(
     "MG2402",
     ("VirtualService", "DestinationRule"),
