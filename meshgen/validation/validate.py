@@ -231,6 +231,13 @@ def _validate_document(
             report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
+    odd = _key_not_text(document)
+    if odd is not None:  # no Kubernetes object has one; schema engines choke on them
+        path, key = odd
+        report.findings.append(
+            manifest.finding("MG101", f"a key must be text, not {describe(key)}", path, key=True)
+        )
+        return
     pruned = prune_nulls(document)
     found = [
         _with_quote_hint(source, manifest.finding(code, message, path, key=at_key))
@@ -268,6 +275,21 @@ def _with_quote_hint(source: Source, finding: Finding) -> Finding:
     return replace(finding, message=f'{finding.message}; quote it: "{written}"')
 
 
+def _key_not_text(document: Any) -> tuple[tuple[Any, ...], Any] | None:
+    """The path of the first mapping key that is not a string (``1:``, ``null:``), if any."""
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return (*path, key), key
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+    return None
+
+
 def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Finding]:
     from meshgen.validation.rules import resource_problems
 
@@ -295,6 +317,10 @@ def schema_problems(document: Any, schemas: SchemaSet | None = None) -> list[Any
     validator = (schemas or bundled()).validator(document["apiVersion"], document["kind"])
     if validator is None:
         return None
+    if _key_not_text(document) is not None:  # a shape no schema engine takes
+        from jsonschema.exceptions import ValidationError
+
+        return [ValidationError("a key must be text", validator="type")]
     return list(validator.iter_errors(prune_nulls(document)))
 
 
