@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from meshgen import yamlio
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
+from meshgen.validation.validate import key_not_text
 
 
 def _documents() -> list[dict[str, Any]]:
@@ -29,7 +30,12 @@ def _documents() -> list[dict[str, Any]]:
     found = []
     for file in files:
         documents, _ = yamlio.load_all_partial(file.read_text(encoding="utf-8"))
-        found += [d for d in documents if isinstance(d, dict) and isinstance(d.get("kind"), str)]
+        found += [
+            d
+            for d in documents
+            # a key that is not text is reported before either validator sees the document
+            if isinstance(d, dict) and isinstance(d.get("kind"), str) and key_not_text(d) is None
+        ]
     return found
 
 

@@ -231,7 +231,7 @@ def _validate_document(
             report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
-    odd = _key_not_text(document)
+    odd = key_not_text(document)
     if odd is not None:  # no Kubernetes object has one; schema engines choke on them
         path, key = odd
         report.findings.append(
@@ -275,7 +275,7 @@ def _with_quote_hint(source: Source, finding: Finding) -> Finding:
     return replace(finding, message=f'{finding.message}; quote it: "{written}"')
 
 
-def _key_not_text(document: Any) -> tuple[tuple[Any, ...], Any] | None:
+def key_not_text(document: Any) -> tuple[tuple[Any, ...], Any] | None:
     """The path of the first mapping key that is not a string (``1:``, ``null:``), if any."""
     stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
     while stack:
@@ -317,7 +317,7 @@ def schema_problems(document: Any, schemas: SchemaSet | None = None) -> list[Any
     validator = (schemas or bundled()).validator(document["apiVersion"], document["kind"])
     if validator is None:
         return None
-    if _key_not_text(document) is not None:  # a shape no schema engine takes
+    if key_not_text(document) is not None:  # a shape no schema engine takes
         from jsonschema.exceptions import ValidationError
 
         return [ValidationError("a key must be text", validator="type")]
