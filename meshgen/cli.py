@@ -534,6 +534,8 @@ def _render_check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _render_check(args: argparse.Namespace, io: Streams) -> int:
+    from pathlib import Path
+
     from meshgen.findings import safe
     from meshgen.rendering.inputs import check_rendered
 
@@ -542,8 +544,8 @@ def _render_check(args: argparse.Namespace, io: Streams) -> int:
         path = safe(check.path)
         if check.problem is not None:
             print(f"{path}:1:1: error: {safe(check.problem)}", file=io.stdout)
-        elif not check.up_to_date:
-            model = safe(_model_from_here(check.path, check.model))
+        elif not check.up_to_date and check.model_file is not None:
+            model = safe(Path(os.path.relpath(check.model_file)).as_posix())
             print(
                 f"{path}: differs from rendering {model}; run: meshgen render {model} -o {path}",
                 file=io.stdout,
@@ -551,15 +553,6 @@ def _render_check(args: argparse.Namespace, io: Streams) -> int:
     fresh = sum(c.up_to_date for c in checks)
     print(f"{fresh} of {len(checks)} rendered files up to date", file=io.stderr)
     return EXIT_OK if fresh == len(checks) else EXIT_INVALID
-
-
-def _model_from_here(rendered: str, named: str) -> str:
-    """The model a banner names (relative to the rendered file), as seen from here."""
-    import os
-    from pathlib import Path
-
-    beside = Path(rendered).parent / named
-    return Path(os.path.relpath(beside)).as_posix() if beside.is_file() else named
 
 
 # -- schemas import, schema ----------------------------------------------------------------

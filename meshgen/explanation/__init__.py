@@ -313,9 +313,14 @@ def explain(resources: list[dict[str, Any]], request: Request) -> Explanation:
     """
     from meshgen.validation.validate import well_formed
 
-    routing = [r for r in resources if isinstance(r, dict) and r.get("kind") in ROUTING_KINDS]
-    kept = [r for r in routing if well_formed(r)]
-    left_out = [f"{r.get('kind')} {_name(r)}" for r in routing if not well_formed(r)]
+    kept: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    for resource in resources:
+        if isinstance(resource, dict) and resource.get("kind") in ROUTING_KINDS:
+            if well_formed(resource):
+                kept.append(resource)
+            else:
+                left_out.append(f"{resource.get('kind')} {_name(resource)}")
     result = _explain(kept, request)
     if left_out:
         result.notes.append(

@@ -27,7 +27,7 @@ from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio, resource_
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 from meshgen.validation.schemaset import SchemaSet
-from meshgen.validation.validate import schema_problems
+from meshgen.validation.validate import key_not_text, schema_problems
 
 __all__ = ["Imported", "import_manifests"]
 
@@ -198,12 +198,13 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     routing: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     notes: list[Finding] = []
+    modelled: set[tuple[str, str | None, str]] = set()
     for document in documents:
         name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
         about = resource_of(document)
         if not is_istio(document):
             notes.append(_note("MG042", f"{name} is not an Istio resource", about))
-        elif not _json_shaped(document):
+        elif key_not_text(document) is not None:
             notes.append(
                 _note("MG043", f"{name}: a key that is not text (run meshgen validate)", about)
             )
@@ -215,13 +216,14 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
             notes.append(
                 _note("MG043", f"{name}: its schema rejects it (run meshgen validate)", about)
             )
-        elif any(identity(other) == identity(document) for other in routing):
+        elif identity(document) in modelled:
             kept.append(document)  # an alternative of one already modelled
             notes.append(
                 _note("MG041", f"{name}: another definition is modelled; this one is kept", about)
             )
         else:
             routing.append(document)
+            modelled.add(identity(document))
     results = [a for a in (_attempt(routing, p) for p in ("plain", "msaez")) if a is not None]
     if not results:  # cannot happen: passing everything through always renders back
         model: dict[str, Any] = {
@@ -240,20 +242,6 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         *_kept_as_written(best.model, len(best.model.get("resources", [])) - len(kept)),
     ]
     return best
-
-
-def _json_shaped(value: Any) -> bool:
-    """Whether every key below ``value`` is text, as in any Kubernetes object."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if not all(isinstance(key, str) for key in item):
-                return False
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return True
 
 
 def _note(code: str, message: str, resource: Resource | None = None, path: str = "") -> Finding:

@@ -6,7 +6,6 @@ file looks like; validate, explain, import and render-check all start here.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -151,15 +150,6 @@ def _legacy_model(document: Any) -> bool:
             for body in services.values()
         )
     return services is None or isinstance(services, list)
-
-
-def is_model(documents: list[Any]) -> bool:
-    return classify(documents) in ("model", "legacy-model")
-
-
-def relative(path: str, start: str | os.PathLike[str]) -> str:
-    """``path`` relative to ``start`` in POSIX form (how banners and settings name files)."""
-    return Path(os.path.relpath(path, start)).as_posix()
 
 
 _TEMPLATE_MARKS = ("{{", "{%")

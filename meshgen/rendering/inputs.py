@@ -45,6 +45,7 @@ class RenderCheck:
     model: str
     up_to_date: bool = False
     problem: str | None = None
+    model_file: Path | None = None  # where the model was found
 
 
 def model_path(rendered: str, named: str, root: Path) -> Path | str:
@@ -55,14 +56,14 @@ def model_path(rendered: str, named: str, root: Path) -> Path | str:
     inside ``root`` or the rendered file's folder is read: a committed banner must not
     make meshgen read, or print, anything else.
     """
-    folder = Path(rendered).parent.resolve()
-    allowed = (root.resolve(), folder)
+    folder = Path(rendered).parent
+    allowed = (root.resolve(), folder.resolve())
     for candidate in (folder / named, root / named):
         resolved = candidate.resolve()
         if not any(resolved.is_relative_to(a) for a in allowed):
             continue
         if resolved.suffix in YAML_SUFFIXES and resolved.is_file():
-            return resolved
+            return candidate
     return (
         f"names model {named!r}, which is not a YAML file inside this repository or "
         "beside the rendered file; meshgen reads only those"
@@ -91,4 +92,4 @@ def check_rendered(
             continue
         source = read(str(found))
         again = render_loaded(parse_model(source.text, source.name), templates, named)
-        yield RenderCheck(path, named, up_to_date=again.text == rendered.text)
+        yield RenderCheck(path, named, again.text == rendered.text, model_file=found)

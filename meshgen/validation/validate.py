@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from meshgen import yamlio
 from meshgen.errors import InputError
@@ -94,9 +94,20 @@ def _branch_fields(branches: Iterable[Any]) -> list[str]:
     return names
 
 
-def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str, bool]]:
-    """(code, path, message, at_key) for one jsonschema error; the message leaves the
-    path to the finding."""
+class SchemaIssue(NamedTuple):
+    """What one jsonschema error means, in meshgen's words (the path is left out of the
+    message). ``at_key`` places it at the key; ``quote`` marks a number or boolean where a
+    string belongs, whose text as written is worth suggesting."""
+
+    code: str
+    path: tuple[Any, ...]
+    message: str
+    at_key: bool = False
+    quote: bool = False
+
+
+def _schema_issues(error: Any) -> Iterator[SchemaIssue]:
+    """The issues one jsonschema error stands for."""
     path = tuple(error.absolute_path)
     kind, instance, schema = error.validator, error.instance, error.schema
     if kind == "additionalProperties" and isinstance(instance, dict):
@@ -104,29 +115,27 @@ def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str
         for key in instance:
             if key not in known:
                 hint = did_you_mean(str(key), known)
-                yield "MG100", (*path, key), f"unknown field{hint}", True
+                yield SchemaIssue("MG100", (*path, key), f"unknown field{hint}", at_key=True)
     elif kind == "type":
-        yield (
+        yield SchemaIssue(
             "MG101",
             path,
             f"expected {_expected(error.validator_value)}, got {describe(instance)}",
-            False,
+            quote=_expected(error.validator_value) == "a string"
+            and isinstance(instance, (bool, int, float)),
         )
     elif kind == "enum":
         choices = [str(c) for c in error.validator_value]
         hint = did_you_mean(str(instance), choices)
-        yield (
-            "MG102",
-            path,
-            f"{describe(instance)} is not one of {', '.join(choices)}{hint}",
-            False,
+        yield SchemaIssue(
+            "MG102", path, f"{describe(instance)} is not one of {', '.join(choices)}{hint}"
         )
     elif kind == "required":
         missing = [
             n for n in error.validator_value if isinstance(instance, dict) and n not in instance
         ]
         for name in missing:
-            yield "MG103", path, f"missing required field '{name}'", False
+            yield SchemaIssue("MG103", path, f"missing required field '{name}'")
     elif kind in ("oneOf", "anyOf") and not _branch_fields(error.validator_value):
         from jsonschema.exceptions import best_match
 
@@ -134,14 +143,14 @@ def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str
         if cause is not None:
             yield from _schema_issues(cause)
         else:
-            yield "MG102", path, f"{error.message}", False
+            yield SchemaIssue("MG102", path, f"{error.message}")
     elif kind == "oneOf":
         names = _branch_fields(error.validator_value)
         given = [n for n in names if isinstance(instance, dict) and n in instance]
         text = f"set at most one of {', '.join(names)}" + (
             f", not {' and '.join(given)}" if given else ""
         )
-        yield "MG102", path, f"{text}", False
+        yield SchemaIssue("MG102", path, f"{text}")
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         bound = {
             "minimum": "at least",
@@ -149,28 +158,22 @@ def _schema_issues(error: Any) -> Iterator[tuple[str, tuple[str | int, ...], str
             "exclusiveMinimum": "more than",
             "exclusiveMaximum": "less than",
         }[kind]
-        yield (
-            "MG102",
-            path,
-            f"must be {bound} {error.validator_value}, got {instance}",
-            False,
-        )
+        yield SchemaIssue("MG102", path, f"must be {bound} {error.validator_value}, got {instance}")
     elif kind in _SIZES:
         noun, most = _SIZES[kind]
         size = len(instance) if isinstance(instance, (str, list, dict)) else 0
-        yield (
+        yield SchemaIssue(
             "MG102",
             path,
             f"has {size:,} {noun}; {'at most' if most else 'at least'} "
             f"{error.validator_value:,} allowed",
-            False,
         )
     elif kind == "pattern":
-        yield "MG102", path, f"does not match the pattern {error.validator_value}", False
+        yield SchemaIssue("MG102", path, f"does not match the pattern {error.validator_value}")
     elif kind in ("const", "format", "uniqueItems", "not", "multipleOf"):
-        yield "MG102", path, f"breaks the schema's {kind} ({error.validator_value})", False
+        yield SchemaIssue("MG102", path, f"breaks the schema's {kind} ({error.validator_value})")
     else:  # jsonschema's own words, without the value (which may be huge)
-        yield "MG102", path, f"breaks the schema's {kind} rule", False
+        yield SchemaIssue("MG102", path, f"breaks the schema's {kind} rule")
 
 
 _SIZES = {
@@ -216,9 +219,9 @@ def _validate_document(
         return
     validator = schemas.validator(api_version, kind)
     if validator is None:
-        served = schemas.served_versions(group_of(api_version), kind)
+        group = group_of(api_version)
+        served = schemas.served_versions(group, kind)
         if served:
-            group = group_of(api_version)
             use = " or ".join(f"{group}/{v}" for v in served)
             report.findings.append(
                 manifest.finding(
@@ -240,9 +243,9 @@ def _validate_document(
         return
     pruned = prune_nulls(document)
     found = [
-        _with_quote_hint(source, manifest.finding(code, message, path, key=at_key))
+        _with_quote_hint(source, manifest.finding(i.code, i.message, i.path, key=i.at_key), i)
         for error in validator.iter_errors(pruned)
-        for code, path, message, at_key in _schema_issues(error)
+        for i in _schema_issues(error)
     ]
     if is_istio(pruned):
         # Part of the mesh for checks across resources, even with problems of its own.
@@ -261,13 +264,10 @@ def _validate_document(
     report.findings.extend(f for f in found if not _suppressed(f, manifest.ignored))
 
 
-_SCALAR_NOT_STRING = ("expected a string, got the number", "expected a string, got the boolean")
-
-
-def _with_quote_hint(source: Source, finding: Finding) -> Finding:
+def _with_quote_hint(source: Source, finding: Finding, issue: SchemaIssue) -> Finding:
     """A number or boolean where Istio wants a string: suggest the text as written
     (``1.10``, not the 1.1 YAML read; ``on``, not true)."""
-    if not finding.message.startswith(_SCALAR_NOT_STRING) or not finding.line:
+    if not issue.quote or not finding.line:
         return finding
     written = yamlio.written_at(source.text, yamlio.Position(finding.line, finding.column))
     if not written:
