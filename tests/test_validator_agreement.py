@@ -47,7 +47,7 @@ def _verdicts(schemas: SchemaSet, document: dict[str, Any]) -> tuple[bool, bool]
     if validator is None:
         return None
     instance = prune_nulls(document)
-    fast = validator._is_valid(instance)
+    fast = validator.verdict(instance)
     full = not any(True for _ in validator.full.iter_errors(instance))
     assert fast is not None, "the compiled validator is not available"
     return fast, full

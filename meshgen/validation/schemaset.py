@@ -29,7 +29,8 @@ class Validator:
         self._fast: Any = None
         self._full: Any = None
 
-    def _is_valid(self, instance: Any) -> bool | None:
+    def verdict(self, instance: Any) -> bool | None:
+        """The compiled validator's verdict, or None when it cannot decide."""
         if self._fast is None:
             import jsonschema_rs
 
@@ -49,7 +50,7 @@ class Validator:
             return None
 
     def iter_errors(self, instance: Any) -> Iterator[Any]:
-        if self._is_valid(instance):
+        if self.verdict(instance):
             return iter(())
         errors: Iterator[Any] = self.full.iter_errors(instance)
         return errors

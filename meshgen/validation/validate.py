@@ -234,19 +234,20 @@ def _validate_document(
             report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
-    odd = key_not_text(document)
-    if odd is not None:  # no Kubernetes object has one; schema engines choke on them
-        path, key = odd
-        report.findings.append(
-            manifest.finding("MG101", f"a key must be text, not {describe(key)}", path, key=True)
-        )
-        return
     pruned = prune_nulls(document)
-    found = [
-        _with_quote_hint(source, manifest.finding(i.code, i.message, i.path, key=i.at_key), i)
-        for error in validator.iter_errors(pruned)
-        for i in _schema_issues(error)
-    ]
+    found: list[Finding] = []
+    if validator.verdict(pruned) is not True:  # rejected or undecided: explain it in full
+        odd = key_not_text(document)
+        if odd is not None:  # no Kubernetes object has one; schema engines choke on them
+            path, key = odd
+            message = f"a key must be text, not {describe(key)}"
+            report.findings.append(manifest.finding("MG101", message, path, key=True))
+            return
+        found = [
+            _with_quote_hint(source, manifest.finding(i.code, i.message, i.path, key=i.at_key), i)
+            for error in validator.full.iter_errors(pruned)
+            for i in _schema_issues(error)
+        ]
     if is_istio(pruned):
         # Part of the mesh for checks across resources, even with problems of its own.
         report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
