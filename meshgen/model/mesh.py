@@ -10,6 +10,7 @@ from meshgen.model.common import Base, ResourceOverride, one_or_many
 from meshgen.model.gateway import Gateway
 from meshgen.model.routes import RouteRule
 from meshgen.model.traffic import SubsetsField, TrafficPolicy
+from meshgen.model.workload import Dataplane, NamespaceField, ObjectOverride, Workload
 
 API_GROUP = "networking.istio.io"
 API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
@@ -46,11 +47,27 @@ class Defaults(Base):
         ),
     ] = "networking.istio.io/v1"
     cluster_domain: str = "cluster.local"
+    workload: Workload | None = Field(
+        default=None, description="What every service's workload has unless it says otherwise."
+    )
+    dataplane: Dataplane | None = Field(
+        default=None,
+        description="Write a Namespace for each namespace with workloads, labelled for "
+        "`sidecar` injection or `ambient` mode (`none`: no label).",
+    )
 
 
 class ServicePort(Base):
+    """A port of the Kubernetes Service. Istio takes its protocol from ``appProtocol``,
+    else from the name's prefix (``http``, ``http-web``, ``grpc``, ``tcp-db``...)."""
+
     number: int = Field(ge=1, le=65535)
     name: str | None = None
+    target_port: int | str | None = Field(
+        default=None, description="The container port (number or name); the port by default."
+    )
+    app_protocol: str | None = None
+    protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
 
 
 def _port_short_forms(value: Any) -> Any:
@@ -114,6 +131,16 @@ class Service(Base):
         description="Name, namespace, labels, annotations, exportTo. Given (even empty), "
         "the service gets a DestinationRule even without subsets or a traffic policy.",
     )
+    workload: Workload | None = Field(
+        default=None,
+        description="The pods behind the service. Given (even empty), the service gets its "
+        "Service, ServiceAccount and one Deployment per subset.",
+    )
+    kubernetes_service: ObjectOverride | None = Field(
+        default=None,
+        description="Labels, annotations and spec fields of the Kubernetes Service. Given "
+        "(even empty), the service gets a Service even without a workload.",
+    )
 
 
 def _empty_service(value: Any) -> Any:
@@ -159,6 +186,10 @@ class Mesh(Base):
             _empty_service, json_schema_input_type=dict[str, Service | None] | list[str]
         ),
     ] = Field(default_factory=dict)
+    namespaces: dict[str, NamespaceField] = Field(
+        default_factory=dict,
+        description="Namespaces to write, with their data plane, labels and annotations.",
+    )
     resources: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Manifests written as given, after the generated ones: for what the "

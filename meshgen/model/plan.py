@@ -14,6 +14,8 @@ from meshgen.model.mesh import Mesh, Service
 from meshgen.model.presets import PRESETS
 from meshgen.model.routes import RouteRule
 from meshgen.model.traffic import Subset, TrafficPolicy
+from meshgen.model.workload import Namespace
+from meshgen.model.workloads import WorkloadsPlan, plan_workloads
 
 Path = tuple[str | int, ...]
 
@@ -64,6 +66,15 @@ class ServicePlan:
     gateways: list[str]
     virtual_service: Metadata | None
     destination_rule: Metadata | None
+    workloads: WorkloadsPlan | None = None
+
+
+@dataclass(frozen=True)
+class NamespacePlan:
+    name: str
+    labels: dict[str, str]
+    annotations: dict[str, str] | None
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,11 @@ class MeshPlan:
     cluster_domain: str
     gateways: dict[str, GatewayPlan] = field(default_factory=dict)
     services: dict[str, ServicePlan] = field(default_factory=dict)
+    namespaces: dict[str, NamespacePlan] = field(default_factory=dict)
+
+    @property
+    def has_workloads(self) -> bool:
+        return any(s.workloads and s.workloads.deployments for s in self.services.values())
 
     def host_seen_from(self, service: ServicePlan, namespace: str | None) -> str:
         """The service's host as a resource in ``namespace`` must write it.
@@ -127,10 +143,23 @@ def resolve(mesh: Mesh) -> MeshPlan:
             if subsets or service.traffic_policy is not None or service.destination_rule is not None
             else None
         )
+        host = service.host or key
+        ports = service.ports if service.ports is not None else []
+        if service.workload is not None and service.ports is None:
+            ports = preset.ports(key) or []
+        workloads = plan_workloads(
+            key,
+            service,
+            kubernetes_service_name(host, namespace, mesh.defaults.cluster_domain),
+            subsets,
+            path,
+            (preset.workload(key), mesh.defaults.workload),
+            ports,
+        )
         plan.services[key] = ServicePlan(
             key=key,
             namespace=namespace,
-            host=service.host or key,
+            host=host,
             service=service,
             path=path,
             subsets=subsets,
@@ -145,5 +174,47 @@ def resolve(mesh: Mesh) -> MeshPlan:
             ),
             virtual_service=virtual_service,
             destination_rule=destination_rule,
+            workloads=workloads,
         )
+    _plan_namespaces(plan)
     return plan
+
+
+def kubernetes_service_name(host: str, namespace: str | None, cluster_domain: str) -> str | None:
+    """The name of the Kubernetes Service a host denotes, or None when it denotes none:
+    ``name``, ``name.namespace``, ``name.namespace.svc`` or the full cluster-local name."""
+    parts = host.split(".")
+    if len(parts) == 1:
+        return host
+    in_cluster = (
+        len(parts) == 2
+        or (len(parts) == 3 and parts[2] == "svc")
+        or ".".join(parts[2:]) == f"svc.{cluster_domain}"
+    )
+    if in_cluster and (namespace is None or parts[1] == namespace):
+        return parts[0]
+    return None
+
+
+_DATAPLANE_LABELS = {
+    "sidecar": {"istio-injection": "enabled"},
+    "ambient": {"istio.io/dataplane-mode": "ambient"},
+    "none": {},
+}
+
+
+def _plan_namespaces(plan: MeshPlan) -> None:
+    """A Namespace for each one the model lists, and, with ``defaults.dataplane``, for
+    each namespace that holds workloads."""
+    mesh = plan.mesh
+    wanted: dict[str, tuple[Namespace, Path]] = {}
+    if mesh.defaults.dataplane is not None:
+        for service in plan.services.values():
+            if service.workloads and service.workloads.deployments and service.namespace:
+                wanted.setdefault(service.namespace, (Namespace(), service.path))
+    for name, namespace in mesh.namespaces.items():
+        wanted[name] = (namespace, ("namespaces", name))
+    for name, (namespace, path) in wanted.items():
+        dataplane = namespace.dataplane or mesh.defaults.dataplane or "none"
+        labels = {**_DATAPLANE_LABELS[dataplane], **(namespace.labels or {})}
+        plan.namespaces[name] = NamespacePlan(name, labels, namespace.annotations, path)

@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 
 from meshgen.model.gateway import Gateway
+from meshgen.model.mesh import ServicePort
 from meshgen.model.routes import RouteRule
 from meshgen.model.traffic import Subset
+from meshgen.model.workload import Workload
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,14 @@ class Preset:
         return None
 
     def bound_gateways(self, service: str) -> list[str] | None:
+        return None
+
+    def workload(self, service: str) -> Workload | None:
+        """What a service's workload has before the model's defaults and its own."""
+        return None
+
+    def ports(self, service: str) -> list[ServicePort] | None:
+        """The Service ports of a service with a workload that names none."""
         return None
 
 
@@ -95,6 +105,31 @@ class MsaEzPreset(Preset):
 
     def bound_gateways(self, service: str) -> list[str] | None:
         return [self.gateway]
+
+    def workload(self, service: str) -> Workload | None:
+        """The Deployment MSA-Ez's template.yml writes: the image to build and push,
+        port 8080, and Spring Boot's health endpoint for readiness and liveness."""
+        return Workload.model_validate(
+            {
+                "image": f"username/{service}:latest",
+                "ports": [8080],
+                "readinessProbe": _actuator_probe(initial_delay=10, failure_threshold=10),
+                "livenessProbe": _actuator_probe(initial_delay=120, failure_threshold=5),
+            }
+        )
+
+    def ports(self, service: str) -> list[ServicePort] | None:
+        return [ServicePort(number=8080, target_port=8080)]
+
+
+def _actuator_probe(*, initial_delay: int, failure_threshold: int) -> dict[str, object]:
+    return {
+        "httpGet": {"path": "/actuator/health", "port": 8080},
+        "initialDelaySeconds": initial_delay,
+        "timeoutSeconds": 2,
+        "periodSeconds": 5,
+        "failureThreshold": failure_threshold,
+    }
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (Preset(), MsaEzPreset())}

@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from meshgen.model.common import Base, Duration, Labels, PortSelectorField, bare
+from meshgen.model.workload import Workload
 
 
 class HttpCookie(Base):
@@ -165,9 +166,12 @@ class Subset(Base):
 
     labels: Labels = Field(default_factory=dict)
     traffic_policy: TrafficPolicy | None = None
+    workload: Workload | None = Field(
+        default=None, description="What this subset's Deployment changes from the service's."
+    )
 
 
-_SUBSET_FIELDS = frozenset({"labels", "trafficPolicy", "traffic_policy"})
+_SUBSET_FIELDS = frozenset({"labels", "trafficPolicy", "traffic_policy", "workload"})
 
 
 def _subset_short_forms(value: Any) -> Any:

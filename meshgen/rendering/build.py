@@ -8,11 +8,14 @@ from typing import Any
 from meshgen.model.gateway import Server
 from meshgen.model.plan import GatewayPlan, MeshPlan, Metadata, ServicePlan
 from meshgen.model.routes import Destination, RouteRule
+from meshgen.rendering import workloads
+from meshgen.rendering.workloads import WITHOUT_SPEC, WORKLOAD_TEMPLATES
 
 GATEWAY = "gateway.yaml.j2"
 DESTINATION_RULE = "destinationrule.yaml.j2"
 VIRTUAL_SERVICE = "virtualservice.yaml.j2"
-TEMPLATES = (GATEWAY, DESTINATION_RULE, VIRTUAL_SERVICE)
+ISTIO_TEMPLATES = (GATEWAY, DESTINATION_RULE, VIRTUAL_SERVICE)
+TEMPLATES = (*ISTIO_TEMPLATES, *WORKLOAD_TEMPLATES)
 
 
 # The spec fields each template prints by name; any other field goes in ``extra``.
@@ -39,6 +42,48 @@ class Document:
     raw: dict[str, Any] | None = None
     origin: tuple[Any, ...] = ()  # the path of the model element it comes from
     routes_origin: tuple[Any, ...] = ()  # for a VirtualService: where its rules are
+
+    @property
+    def is_workload(self) -> bool:
+        """A Kubernetes object, as opposed to an Istio resource (``--only``)."""
+        if self.raw is not None:
+            api_version = self.raw.get("apiVersion")
+            return not (isinstance(api_version, str) and ".istio.io/" in api_version)
+        return self.template in WORKLOAD_TEMPLATES
+
+
+def _kubernetes_document(template: str, built: dict[str, Any], origin: tuple[Any, ...]) -> Document:
+    context = {
+        "api_version": built.get("apiVersion"),
+        "kind": built.get("kind"),
+        "metadata": built.get("metadata") or {},
+        "spec": built.get("spec") or {},
+        "extra": {},
+    }
+    return Document(template, context, origin=origin)
+
+
+def workload_documents(plan: MeshPlan) -> list[Document]:
+    """Namespaces first, then for each service its ServiceAccount, Service and
+    Deployments: the order ``kubectl apply`` needs."""
+    out = [
+        _kubernetes_document(workloads.NAMESPACE, workloads.namespace_object(ns), ns.path)
+        for ns in plan.namespaces.values()
+    ]
+    for service in plan.services.values():
+        planned = service.workloads
+        if planned is None:
+            continue
+        if planned.service_account is not None:
+            built = workloads.service_account_object(service, planned)
+            out.append(_kubernetes_document(workloads.SERVICE_ACCOUNT, built, service.path))
+        if planned.writes_service and planned.service_name is not None:
+            built = workloads.service_object(service, planned)
+            out.append(_kubernetes_document(workloads.SERVICE, built, service.path))
+        for deployment in planned.deployments:
+            built = workloads.deployment_object(service, planned, deployment)
+            out.append(_kubernetes_document(workloads.DEPLOYMENT, built, deployment.path))
+    return out
 
 
 def _metadata(metadata: Metadata) -> dict[str, Any]:
@@ -203,9 +248,10 @@ def virtual_service_document(plan: MeshPlan, service: ServicePlan) -> Document:
 
 
 def documents(plan: MeshPlan) -> list[Document]:
-    """Gateways first, then for each service its DestinationRule and VirtualService, then
-    the manifests the model passes through."""
-    out = [gateway_document(plan, g) for g in plan.gateways.values()]
+    """The workloads first, then Gateways, then for each service its DestinationRule and
+    VirtualService, then the manifests the model passes through."""
+    out = workload_documents(plan)
+    out += [gateway_document(plan, g) for g in plan.gateways.values()]
     for service in plan.services.values():
         if service.destination_rule is not None:
             out.append(destination_rule_document(plan, service))
@@ -258,6 +304,15 @@ def as_data(document: Document) -> dict[str, Any]:
         raw: dict[str, Any] = _plain(document.raw)
         return raw
     context = document.context
+    if document.template in WORKLOAD_TEMPLATES:
+        data = {
+            "apiVersion": context["api_version"],
+            "kind": context["kind"],
+            "metadata": _plain(context["metadata"]),
+        }
+        if document.template not in WITHOUT_SPEC:
+            data["spec"] = _plain(context["spec"])
+        return data
     spec = {
         key: value
         for key, value in context["spec"].items()
