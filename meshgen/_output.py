@@ -71,3 +71,44 @@ def check_output(path: str | Path, inputs: Iterable[str | Path]) -> None:
             continue
         if same:
             raise UsageError(f"{target}: is also an input; choose another output file")
+
+
+def write_folder(folder: str | Path, files: dict[str, str]) -> list[Path]:
+    """Write each of ``files`` (name to text) into ``folder``, and remove the files an
+    earlier render wrote there that this one does not; return what was removed.
+
+    Only files that start with meshgen's banner are replaced or removed: any other file
+    in the way stops the write before anything changes.
+    """
+    from meshgen.banner import source_of
+
+    target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: not a folder; --output-dir writes a folder of files")
+
+    def ours(path: Path) -> bool:
+        try:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                return source_of(handle.readline(4096).rstrip("\n")) is not None
+        except OSError:
+            return False
+
+    for name in files:
+        path = target / name
+        if path.exists() and not (path.is_file() and ours(path)):
+            raise UsageError(
+                f"{path}: exists and was not rendered by meshgen; move it or choose another folder"
+            )
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise MeshgenError(f"{target}: cannot create: {e.strerror or e}") from e
+    stale = sorted(
+        p for p in target.glob("*.yaml") if p.name not in files and p.is_file() and ours(p)
+    )
+    for name, text in files.items():
+        write_atomic(target / name, text)
+    for path in stale:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    return stale

@@ -160,6 +160,25 @@ def _render_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="the model file, or - for standard input")
     _add_output(parser, "the manifests")
     parser.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="write one file per kind (or per service, see --split) into DIR, named so that "
+        "kubectl apply -f DIR applies namespaces first; files an earlier render wrote there "
+        "and this one does not are removed",
+    )
+    parser.add_argument(
+        "--split",
+        choices=("kind", "service"),
+        default="kind",
+        help="with --output-dir: one file per kind (default) or per service",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("istio", "workloads"),
+        help="write only the Istio resources, or only the Kubernetes workloads "
+        "(Namespaces, ServiceAccounts, Services, Deployments)",
+    )
+    parser.add_argument(
         "--templates",
         metavar="DIR",
         help="a folder of templates that override the built-in ones by file name",
@@ -181,18 +200,27 @@ def _render(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.validation.schemaset import schemas_for
     from meshgen.validation.validate import validate_rendered
 
+    if args.output and args.output_dir:
+        raise UsageError("give -o FILE or --output-dir DIR, not both")
     limits = _limits(args)
     _refuse_overwriting(args.output, [args.model])
     source = read(args.model, io.stdin, limits)
     model = parse_model(source.text, source.name, limits)
-    rendered = render_loaded(
-        model, args.templates, _banner_path(args.model, args.output), from_stdin=args.model == "-"
+    from_stdin = args.model == "-"
+    banner_path = _banner_path(
+        args.model, os.path.join(args.output_dir, "-") if args.output_dir else args.output
     )
+    rendered = render_loaded(model, args.templates, banner_path, from_stdin=from_stdin)
     checked = validate_rendered(rendered, source, schemas_for(args.crds)).findings
     problems = [p for p in checked if p.severity is not Severity.INFO]  # infos are for validate
     _print_findings([*model.warnings, *problems], io.stderr)
     if any(p.is_error for p in problems):
-        if not args.crds and any(p.code == "MG100" for p in problems):
+        from meshgen.manifests import ROUTING_KINDS
+
+        if not args.crds and any(
+            p.code == "MG100" and p.resource is not None and p.resource.kind in ROUTING_KINDS
+            for p in problems
+        ):
             print(
                 "meshgen: the bundled schemas are Istio 1.18's; for fields newer releases "
                 "added, pass your Istio's CRDs with --crds",
@@ -203,7 +231,18 @@ def _render(args: argparse.Namespace, io: Streams) -> int:
             file=io.stderr,
         )
         return EXIT_INVALID
-    _emit(rendered.text, args.output, io.stdout)
+    chosen = rendered.only(args.only)
+    if args.only and not chosen.built:
+        print(f"meshgen: warning: the model renders no {args.only} resources", file=io.stderr)
+    if args.output_dir:
+        from meshgen._output import write_folder
+
+        files = chosen.files(args.split, banner_path, from_stdin=from_stdin)
+        removed = write_folder(args.output_dir, files)
+        for path in removed:
+            print(f"meshgen: removed {path}, which the model no longer renders", file=io.stderr)
+        return EXIT_OK
+    _emit(chosen.text, args.output, io.stdout)
     return EXIT_OK
 
 

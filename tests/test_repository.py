@@ -49,7 +49,8 @@ def test_the_repository_validates_clean_and_skips_what_is_not_ours(repository: P
     assert "error" not in out and "warning" not in out, out
     for name in NOT_OURS:
         assert f"{name}: skipped the file:" in err, err
-    assert "deploy/web.yaml: skipped apps/v1 Deployment: no schema" in err
+    assert "deploy/web.yaml: skipped v1 ConfigMap: no schema" in err
+    assert "Deployment" not in err  # checked against Kubernetes' schema
     assert "deploy/kustomization.yaml: skipped kustomize.config.k8s.io/v1beta1" in err
 
 
@@ -59,6 +60,15 @@ def test_a_mistake_in_an_istio_file_is_found_with_its_position(repository: Path)
     code, out, _ = run("validate", "--complete", ".")
     assert code == 1
     assert "istio/routing.yaml:19:48: error: spec.http[0].route[0].destination.subset:" in out
+
+
+def test_a_mistake_in_a_deployment_is_found_with_its_position(repository: Path) -> None:
+    web = repository / "deploy" / "web.yaml"
+    web.write_text(web.read_text().replace("containers:", "contianers:", 1))
+    code, out, _ = run("validate", str(web))
+    assert code == 1
+    assert "deploy/web.yaml:16:7: error: spec.template.spec.contianers: unknown field" in out
+    assert "missing required field 'containers'" in out
 
 
 def test_list_items_are_checked_where_they_are(repository: Path) -> None:

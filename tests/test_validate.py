@@ -73,7 +73,7 @@ def test_skipped_kinds_are_listed_with_verbose() -> None:
     assert run("validate", str(case))[2] == ""
     code, _, err = run("validate", "-v", str(case))
     assert code == 0
-    assert err == f"{case}: skipped v1 Service: no schema\n"
+    assert err == f"{case}: skipped v1 ConfigMap: no schema\n"
 
 
 def test_warnings_fail_only_with_strict(tmp_path: Path) -> None:

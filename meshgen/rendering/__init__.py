@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 
 from meshgen import yamlio
 from meshgen.banner import banner
-from meshgen.errors import InputError, TemplateError
+from meshgen.errors import InputError, MeshgenError, TemplateError
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
 from meshgen.rendering.budget import time_budget
@@ -27,6 +27,23 @@ _TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 TemplatesDir = str | PathLike[str] | None
 
 
+Only = Literal["istio", "workloads"]
+Split = Literal["kind", "service"]
+
+# File names when the output is split into a folder: ``kubectl apply -f DIR`` applies
+# them in name order, so namespaces come before what lives in them.
+_KIND_FILES = {
+    "Namespace": "01-namespaces.yaml",
+    "ServiceAccount": "02-serviceaccounts.yaml",
+    "Service": "03-services.yaml",
+    "Deployment": "04-deployments.yaml",
+    "Gateway": "05-gateways.yaml",
+    "DestinationRule": "06-destinationrules.yaml",
+    "VirtualService": "07-virtualservices.yaml",
+}
+_OTHER_FILE = "08-resources.yaml"
+
+
 @dataclass(frozen=True)
 class Rendered:
     """The manifests of one model: their text and the same documents as data."""
@@ -35,6 +52,53 @@ class Rendered:
     documents: list[dict[str, Any]]
     model: LoadedModel
     built: list[Document] = dataclasses.field(default_factory=list)  # what each came from
+    texts: list[str] = dataclasses.field(default_factory=list)  # each document's text
+
+    def only(self, layer: Only | None) -> Rendered:
+        """The Istio resources alone, or the Kubernetes workloads alone."""
+        if layer is None:
+            return self
+        keep = [i for i, d in enumerate(self.built) if d.is_workload == (layer == "workloads")]
+        texts = [self.texts[i] for i in keep]
+        return dataclasses.replace(
+            self,
+            text=self.text[: self.text.index("\n") + 1] + "---\n".join(texts),
+            documents=[self.documents[i] for i in keep],
+            built=[self.built[i] for i in keep],
+            texts=texts,
+        )
+
+    def files(
+        self, split: Split, source: str | None, *, from_stdin: bool = False
+    ) -> dict[str, str]:
+        """The manifests as files of a folder, by kind or by service, each with the
+        banner naming ``source`` (the model's path from that folder)."""
+        grouped: dict[str, list[str]] = {}
+        for document, data, text in zip(self.built, self.documents, self.texts, strict=True):
+            grouped.setdefault(_file_name(document, data, split), []).append(text)
+        head = banner(source, from_stdin=from_stdin)
+        return {name: head + "---\n".join(texts) for name, texts in sorted(grouped.items())}
+
+
+_FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
+
+
+def _file_name(document: Document, data: dict[str, Any], split: Split) -> str:
+    kind = data.get("kind")
+    if (
+        split == "service"
+        and kind not in ("Namespace", "Gateway")
+        and document.origin[:1] == ("services",)
+    ):
+        key = str(document.origin[1])
+        if not _FILE_STEM.fullmatch(key):
+            raise MeshgenError(f"service '{key}' cannot name a file; use --split kind")
+        return f"{key}.yaml"
+    if split == "service" and kind not in ("Namespace", "Gateway"):
+        return _OTHER_FILE
+    if document.raw is not None:
+        return _OTHER_FILE
+    return _KIND_FILES.get(str(kind), _OTHER_FILE)
 
 
 def _template_text(document: Document, templates: TemplatesDir) -> str:
@@ -104,7 +168,7 @@ def render_loaded(
     # write anything, so their text is read back.
     data = [as_data(d) for d in docs] if templates is None else _read_back(texts, docs)
     text = banner(source, from_stdin=from_stdin) + "---\n".join(texts)
-    return Rendered(text, data, model, docs)
+    return Rendered(text, data, model, docs, texts)
 
 
 def _loaded(model: Mesh | LoadedModel) -> LoadedModel:

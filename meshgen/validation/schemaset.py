@@ -14,6 +14,13 @@ from meshgen.validation.structural import to_json_schema
 ISTIO_GROUP = "networking.istio.io"
 BUNDLED_KINDS = ("Gateway", "VirtualService", "DestinationRule")
 BUNDLED_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+# The Kubernetes kinds meshgen writes, from schemas/kubernetes/ (see its provenance.json).
+KUBERNETES_KINDS = (
+    ("v1", "Namespace"),
+    ("v1", "ServiceAccount"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+)
 
 
 class Validator:
@@ -174,14 +181,18 @@ def _object_meta_defs() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def bundled() -> SchemaSet:
-    """The schemas shipped with meshgen (see schemas/istio/provenance.json)."""
-    folder = data_dir("schemas") / "istio" / ISTIO_GROUP
+    """The schemas shipped with meshgen (see provenance.json in schemas/istio and
+    schemas/kubernetes)."""
+    folder = data_dir("schemas")
     schemas = {}
     for version in BUNDLED_VERSIONS:
         for kind in BUNDLED_KINDS:
-            text = (folder / version / f"{kind}.json").read_text(encoding="utf-8")
-            schemas[(f"{ISTIO_GROUP}/{version}", kind)] = json.loads(text)
-    return SchemaSet(schemas, "bundled schemas (Istio 1.18)")
+            path = folder / "istio" / ISTIO_GROUP / version / f"{kind}.json"
+            schemas[(f"{ISTIO_GROUP}/{version}", kind)] = json.loads(path.read_text("utf-8"))
+    for api_version, kind in KUBERNETES_KINDS:
+        path = folder / "kubernetes" / api_version / f"{kind}.json"
+        schemas[(api_version, kind)] = json.loads(path.read_text("utf-8"))
+    return SchemaSet(schemas, "bundled schemas (Istio 1.18, Kubernetes 1.37)")
 
 
 def schemas_for(crds: str | None) -> SchemaSet:

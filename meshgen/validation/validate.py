@@ -248,11 +248,11 @@ def _validate_document(
             for error in validator.full.iter_errors(pruned)
             for i in _schema_issues(error)
         ]
-    if is_istio(pruned):
-        # Part of the mesh for checks across resources, even with problems of its own.
-        report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
-        if not found:  # Istio's own checks run on what the schema accepts, as its webhook does
-            found.extend(_rule_findings(manifest, pruned))
+    # Part of the mesh for checks across resources, even with problems of its own.
+    report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
+    if is_istio(pruned) and not found:
+        # Istio's own checks run on what the schema accepts, as its webhook does.
+        found.extend(_rule_findings(manifest, pruned))
     for violation in schemas.rule_violations(api_version, kind, pruned):
         found.append(
             manifest.finding(
