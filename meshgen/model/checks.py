@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from meshgen.findings import did_you_mean
+from meshgen.model.issues import ModelIssue
 from meshgen.model.plan import MeshPlan, Path, ServicePlan
 from meshgen.model.routes import Destination, RouteDestination
-
-
-@dataclass(frozen=True)
-class ModelIssue:
-    """A problem at a path of the model; the loader turns it into a placed finding."""
-
-    code: str
-    path: Path
-    message: str
-    at_key: bool = False
-    quote_hint: bool = False  # end the message with the value as written, quoted
+from meshgen.model.workload_checks import check_workloads
 
 
 def _quoted(names: Iterable[str]) -> str:
@@ -33,10 +23,14 @@ def check(plan: MeshPlan) -> list[ModelIssue]:
         issues.extend(_check_routes(plan, service))
         issues.extend(_check_gateways(plan, service))
     issues.extend(_check_unique_resources(plan))
+    issues.extend(check_workloads(plan))
     if (
         not plan.gateways
         and not plan.mesh.resources
-        and not any(s.virtual_service or s.destination_rule for s in plan.services.values())
+        and not plan.namespaces
+        and not any(
+            s.virtual_service or s.destination_rule or s.workloads for s in plan.services.values()
+        )
     ):
         issues.append(ModelIssue("MG027", (), "the model renders no resources"))
     return issues

@@ -15,7 +15,8 @@ from meshgen import yamlio
 from meshgen.errors import InputError, ModelError
 from meshgen.findings import Finding, describe, did_you_mean, format_path
 from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND
-from meshgen.model.checks import ModelIssue, check
+from meshgen.model.checks import check
+from meshgen.model.issues import ModelIssue
 from meshgen.model.mesh import Mesh
 from meshgen.model.plan import MeshPlan, resolve
 

@@ -153,7 +153,7 @@ def resolve(mesh: Mesh) -> MeshPlan:
             kubernetes_service_name(host, namespace, mesh.defaults.cluster_domain),
             subsets,
             path,
-            (preset.workload(key), mesh.defaults.workload),
+            (((), preset.workload(key)), (("defaults", "workload"), mesh.defaults.workload)),
             ports,
         )
         plan.services[key] = ServicePlan(

@@ -60,6 +60,7 @@ class DeploymentPlan:
     service_account: str | None  # the account the pods run as; None: the namespace default
     workload: Workload
     path: Path  # where in the model the Deployment comes from
+    layers: tuple[tuple[Path, Workload], ...] = ()  # what it merges, with where each is
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class WorkloadsPlan:
 
 
 def _pod_labels(app: str, workload: Workload, subset: Subset | None) -> dict[str, str]:
-    labels = {"app": app, **(workload.labels or {}), **(subset.labels if subset else {})}
+    labels = {**(workload.labels or {}), "app": app, **(subset.labels if subset else {})}
     raw_labels = merge_patch(
         {"spec": {"template": {"metadata": {"labels": labels}}}}, workload.raw or {}
     )
@@ -91,16 +92,21 @@ def plan_workloads(
     service_name: str | None,
     subsets: dict[str, Subset],
     path: Path,
-    inherited: tuple[Workload | None, ...],
+    inherited: tuple[tuple[Path, Workload | None], ...],
     ports: list[ServicePort],
 ) -> WorkloadsPlan | None:
     """The workloads of one service, or None when it has neither a workload nor a
-    ``kubernetesService`` block. ``inherited`` are the layers under the service's own."""
+    ``kubernetesService`` block. ``inherited`` are the layers under the service's own,
+    each with its model path (empty for the preset's)."""
     if service.workload is None and service.kubernetes_service is None:
         return None
     deployments: list[DeploymentPlan] = []
     if service.workload is not None:
-        base = merged(*inherited, service.workload)
+        base_layers = [
+            *((where, w) for where, w in inherited if w is not None),
+            ((*path, "workload"), service.workload),
+        ]
+        base = merged(*(w for _, w in base_layers))
         by_labels: dict[tuple[tuple[str, str], ...], int] = {}
         pairs: list[tuple[str | None, Subset | None]] = [*subsets.items()] or [(None, None)]
         for name, subset in pairs:
@@ -121,6 +127,10 @@ def plan_workloads(
                 )
                 continue
             own = name is not None and subset is not None and subset.workload is not None
+            layers = tuple(base_layers)
+            if own:
+                assert subset is not None and subset.workload is not None
+                layers += (((*path, "subsets", name or "", "workload"), subset.workload),)
             default_name = key if selector == {"app": key} else f"{key}-{name}"
             by_labels[identity] = len(deployments)
             deployments.append(
@@ -131,7 +141,8 @@ def plan_workloads(
                     labels,
                     _account(key, workload),
                     workload,
-                    (*path, "subsets", name or "", "workload") if own else (*path, "workload"),
+                    layers[-1][0],
+                    layers,
                 )
             )
     spec = (service.kubernetes_service.spec if service.kubernetes_service else None) or {}

@@ -42,6 +42,7 @@ class Document:
     raw: dict[str, Any] | None = None
     origin: tuple[Any, ...] = ()  # the path of the model element it comes from
     routes_origin: tuple[Any, ...] = ()  # for a VirtualService: where its rules are
+    layers: tuple[tuple[tuple[Any, ...], Any], ...] = ()  # for a Deployment: its workloads
 
     @property
     def is_workload(self) -> bool:
@@ -52,7 +53,12 @@ class Document:
         return self.template in WORKLOAD_TEMPLATES
 
 
-def _kubernetes_document(template: str, built: dict[str, Any], origin: tuple[Any, ...]) -> Document:
+def _kubernetes_document(
+    template: str,
+    built: dict[str, Any],
+    origin: tuple[Any, ...],
+    layers: tuple[tuple[tuple[Any, ...], Any], ...] = (),
+) -> Document:
     context = {
         "api_version": built.get("apiVersion"),
         "kind": built.get("kind"),
@@ -60,7 +66,7 @@ def _kubernetes_document(template: str, built: dict[str, Any], origin: tuple[Any
         "spec": built.get("spec") or {},
         "extra": {},
     }
-    return Document(template, context, origin=origin)
+    return Document(template, context, origin=origin, layers=layers)
 
 
 def workload_documents(plan: MeshPlan) -> list[Document]:
@@ -82,7 +88,11 @@ def workload_documents(plan: MeshPlan) -> list[Document]:
             out.append(_kubernetes_document(workloads.SERVICE, built, service.path))
         for deployment in planned.deployments:
             built = workloads.deployment_object(service, planned, deployment)
-            out.append(_kubernetes_document(workloads.DEPLOYMENT, built, deployment.path))
+            out.append(
+                _kubernetes_document(
+                    workloads.DEPLOYMENT, built, deployment.path, deployment.layers
+                )
+            )
     return out
 
 
@@ -270,6 +280,8 @@ def model_path(document: Document, path: tuple[Any, ...]) -> tuple[Any, ...]:
     element that produced it."""
     if document.raw is not None:
         return (*document.origin, *path)
+    if document.layers:
+        return _workload_path(document, path)
     if len(path) < 2 or path[0] != "spec":
         return document.origin
     field, rest = path[1], path[2:]
@@ -285,6 +297,29 @@ def model_path(document: Document, path: tuple[Any, ...]) -> tuple[Any, ...]:
             return (*document.origin, "subsets", subsets[rest[0]]["name"], *rest[1:])
     if field in ("hosts", "gateways"):
         return (*document.origin, field, *rest)
+    return document.origin
+
+
+_CONTAINER = ("spec", "template", "spec", "containers", 0)
+
+
+def _workload_path(document: Document, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where a Deployment's field comes from: the last workload layer whose ``raw`` holds
+    it, else the last that sets the container field, else the Deployment's workload."""
+    for origin, workload in reversed(document.layers):
+        node = workload.raw
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                break
+            node = node[key]
+        else:
+            if origin:
+                return (*origin, "raw", *path)
+    if len(path) > len(_CONTAINER) and path[: len(_CONTAINER)] == _CONTAINER:
+        field = path[len(_CONTAINER)]
+        for origin, workload in reversed(document.layers):
+            if origin and field in workload.model_dump(by_alias=True, exclude_none=True):
+                return (*origin, field)
     return document.origin
 
 

@@ -1,0 +1,198 @@
+"""Checks that only a model with workloads can make: the places where Istio routing and
+Kubernetes workloads, written apart, drift apart.
+
+- a subset, or the Service itself, that selects no pod the model deploys (Istio answers
+  "no healthy upstream", 503 NR);
+- HTTP route rules on a service whose ports Istio treats as TCP or TLS (they never apply);
+- a Deployment whose pods another service's Deployment selects too;
+- a workload meshgen cannot write (no image; a host that is no Kubernetes Service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from meshgen.model.issues import ModelIssue
+from meshgen.model.mesh import ServicePort
+from meshgen.model.plan import MeshPlan, ServicePlan
+from meshgen.model.workloads import DeploymentPlan
+
+# Istio picks a port's protocol from appProtocol, else from its name: `<protocol>` or
+# `<protocol>-<suffix>`. Unknown or missing names are sniffed, which HTTP survives.
+_HTTP_PROTOCOLS = frozenset({"http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c"})
+_NOT_HTTP_PROTOCOLS = frozenset({"tcp", "tls", "https", "mongo", "mysql", "redis", "udp"})
+
+
+def port_protocol(port: ServicePort) -> str | None:
+    """The protocol Istio gives ``port``, or None when it sniffs it."""
+    if port.protocol != "TCP":
+        return port.protocol.lower()
+    if port.app_protocol is not None:
+        return port.app_protocol.lower()
+    if port.name is None:
+        return None
+    name = port.name.lower()
+    if name.startswith("grpc-web"):
+        return "grpc-web"
+    prefix = name.split("-", 1)[0]
+    return prefix if prefix in _HTTP_PROTOCOLS | _NOT_HTTP_PROTOCOLS else None
+
+
+def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(key) == value for key, value in selector.items())
+
+
+def _labels(labels: dict[str, str]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in labels.items())
+
+
+def check_workloads(plan: MeshPlan) -> Iterator[ModelIssue]:
+    deployed: dict[str | None, list[tuple[ServicePlan, DeploymentPlan]]] = {}
+    for service in plan.services.values():
+        for deployment in service.workloads.deployments if service.workloads else []:
+            deployed.setdefault(service.namespace, []).append((service, deployment))
+    for service in plan.services.values():
+        yield from _check_routes_reach_http(service)
+        if service.workloads is None:
+            continue
+        yield from _check_writable(service)
+        if service.workloads.deployments:
+            yield from _check_selected(service, deployed.get(service.namespace, []))
+    for pods in deployed.values():
+        yield from _check_overlaps(pods)
+
+
+def _check_writable(service: ServicePlan) -> Iterator[ModelIssue]:
+    workloads = service.workloads
+    assert workloads is not None
+    for deployment in workloads.deployments:
+        if not _selects(deployment.selector, deployment.pod_labels):
+            yield ModelIssue(
+                "MG032",
+                deployment.path,
+                f"the pods of Deployment '{deployment.name}' lose the labels it selects them "
+                f"by ({_labels(deployment.selector)}): Kubernetes refuses such a Deployment; "
+                "change them in the subset's labels, not in raw",
+            )
+        if deployment.workload.image is None:
+            yield ModelIssue(
+                "MG032",
+                deployment.path,
+                f"Deployment '{deployment.name}' needs an image: add image: <repository>:<tag>",
+            )
+    if workloads.writes_service and workloads.service_name is None:
+        yield ModelIssue(
+            "MG032",
+            (*service.path, "host"),
+            f"host '{service.host}' is not a Kubernetes Service of namespace "
+            f"'{service.namespace}', so meshgen cannot write one for it: use the Service's "
+            "name (or name.namespace) as the host",
+        )
+    elif workloads.writes_service and not workloads.ports:
+        yield ModelIssue(
+            "MG032",
+            (*service.path, "kubernetesService"),
+            "a Service needs at least one port: add ports: [{number: 80, name: http}]",
+        )
+
+
+def _check_selected(
+    service: ServicePlan, pods: list[tuple[ServicePlan, DeploymentPlan]]
+) -> Iterator[ModelIssue]:
+    workloads = service.workloads
+    assert workloads is not None
+    selector = workloads.selector
+    override = workloads.kubernetes_service
+    selector_path = (
+        (*service.path, "kubernetesService", "spec", "selector")
+        if override is not None and override.spec and "selector" in override.spec
+        else service.path
+    )
+    if workloads.writes_service and not any(_selects(selector, d.pod_labels) for _, d in pods):
+        yield ModelIssue(
+            "MG029",
+            selector_path,
+            f"the Service selects {_labels(selector)}, which no pod the model deploys "
+            "carries: requests to it find no endpoint",
+        )
+    if workloads.writes_service:
+        for other, deployment in pods:
+            if other is not service and _selects(selector, deployment.pod_labels):
+                yield ModelIssue(
+                    "MG031",
+                    selector_path,
+                    f"the Service selects {_labels(selector)}, which the pods of service "
+                    f"'{other.key}' (Deployment '{deployment.name}') carry too: requests to "
+                    f"'{service.key}' would reach them; select by the app label",
+                )
+    for name, subset in service.subsets.items():
+        wanted = {**selector, **subset.labels}
+        if not any(_selects(wanted, d.pod_labels) for _, d in pods):
+            yield ModelIssue(
+                "MG029",
+                (*service.path, "subsets", name),
+                f"subset '{name}' selects {_labels(wanted)}, which no pod the model deploys "
+                "carries: requests routed to it fail with 503 (no healthy upstream)",
+            )
+
+
+def _check_overlaps(pods: list[tuple[ServicePlan, DeploymentPlan]]) -> Iterator[ModelIssue]:
+    """Two Deployments whose selectors take each other's pods fight over them."""
+    for i, (owner, deployment) in enumerate(pods):
+        for other_owner, other in pods[i + 1 :]:
+            if _selects(deployment.selector, other.pod_labels) or _selects(
+                other.selector, deployment.pod_labels
+            ):
+                same = other_owner is owner
+                hint = (
+                    "give each subset labels of its own (version: ...)"
+                    if same
+                    else f"give service '{other_owner.key}' an app label of its own"
+                )
+                yield ModelIssue(
+                    "MG031",
+                    other.path,
+                    f"Deployment '{other.name}' and Deployment '{deployment.name}' "
+                    f"({'' if same else f'of service {owner.key!r}, '}"
+                    f"{_labels(deployment.selector)}) select each other's pods: {hint}",
+                )
+
+
+def _check_routes_reach_http(service: ServicePlan) -> Iterator[ModelIssue]:
+    """HTTP rules apply only on ports Istio treats as HTTP (or sniffs)."""
+    ports = service.service.ports
+    if not service.routes or not ports:
+        return
+    by_number = {p.number: p for p in ports}
+    if all(port_protocol(p) in _NOT_HTTP_PROTOCOLS for p in ports):
+        port = ports[0]
+        yield ModelIssue(
+            "MG030",
+            (*service.path, "ports", 0),
+            f"port {port.number} is {port_protocol(port)} to Istio ({_why(port)})"
+            f"{', as are the others' if len(ports) > 1 else ''}, so the service's HTTP route "
+            "rules never apply: name the port http or http-<suffix>, or route it with tcp "
+            "or tls rules (virtualService.spec)",
+        )
+        return
+    for i, rule in enumerate(service.routes):
+        for k, match in enumerate(rule.match or []):
+            matched = by_number.get(match.port) if match.port is not None else None
+            if matched is not None and port_protocol(matched) in _NOT_HTTP_PROTOCOLS:
+                yield ModelIssue(
+                    "MG030",
+                    (*service.routes_path, i, "match", k, "port"),
+                    f"rule {i + 1} matches port {matched.number}, which is "
+                    f"{port_protocol(matched)} to Istio ({_why(matched)}): HTTP rules never "
+                    "apply there",
+                )
+
+
+def _why(port: ServicePort) -> str:
+    if port.protocol != "TCP":
+        return f"protocol {port.protocol}"
+    return (
+        f"its appProtocol is {port.app_protocol}"
+        if port.app_protocol
+        else f"its name is {port.name}"
+    )
