@@ -14,19 +14,26 @@ import re
 _PREFIX = "# Rendered by meshgen"
 _SUFFIX = "; edit the model, not this file."
 _STDIN = "standard input"
-_PATTERN = re.compile(re.escape(_PREFIX) + r"(?: from (?P<source>.+?))?" + re.escape(_SUFFIX))
+_PATTERN = re.compile(
+    re.escape(_PREFIX)
+    + r"(?: from (?P<source>.+?))?(?: \((?P<selection>[a-z ,]+)\))?"
+    + re.escape(_SUFFIX)
+)
 _PLAIN_PATH = re.compile(r"[\w./@+-][\w ./@+-]*")
 
 
-def banner(source: str | None, *, from_stdin: bool = False) -> str:
-    """``# Rendered by meshgen from SOURCE; edit the model, not this file.``"""
+def banner(source: str | None, *, from_stdin: bool = False, selection: str | None = None) -> str:
+    """``# Rendered by meshgen from SOURCE; edit the model, not this file.``, with the part
+    of the output the file holds in parentheses when it is not all of it
+    (``(only istio)``, ``(split by kind)``)."""
     if from_stdin:
         origin = f" from {_STDIN}"
     elif source:
         origin = f" from {source if _PLAIN_PATH.fullmatch(source) else json.dumps(source)}"
     else:
         origin = ""
-    return f"{_PREFIX}{origin}{_SUFFIX}\n"
+    part = f" ({selection})" if selection else ""
+    return f"{_PREFIX}{origin}{part}{_SUFFIX}\n"
 
 
 class FromStdin(str):
@@ -50,3 +57,9 @@ def source_of(text: str) -> str | None:
             return None
         return decoded if isinstance(decoded, str) else None
     return source
+
+
+def selection_of(text: str) -> str | None:
+    """The part of a model's output a rendered text holds, as its banner says (None: all)."""
+    match = _PATTERN.fullmatch(text.split("\n", 1)[0])
+    return match.group("selection") if match else None

@@ -586,7 +586,7 @@ def _render_check(args: argparse.Namespace, io: Streams) -> int:
         elif not check.up_to_date and check.model_file is not None:
             model = safe(Path(os.path.relpath(check.model_file)).as_posix())
             print(
-                f"{path}: differs from rendering {model}; run: meshgen render {model} -o {path}",
+                f"{path}: differs from rendering {model}; run: {safe(check.command)}",
                 file=io.stdout,
             )
     fresh = sum(c.up_to_date for c in checks)

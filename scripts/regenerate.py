@@ -3,10 +3,10 @@
     python scripts/regenerate.py           # rewrite what changed
     python scripts/regenerate.py --check   # exit 1 and name what would change
 
-Generated: each example's golden ``examples/<name>/istio.yaml``, each test case's golden
-``tests/cases/<command>/<name>.golden`` (what ``meshgen <command>`` prints for it), the model's JSON
-Schema ``schemas/meshgen-model.schema.json``, ``docs/model.md`` from that schema, and
-``docs/cli.md`` from the command's help.
+Generated: each example's goldens ``examples/<name>/istio.yaml`` (and ``workloads.yaml``),
+each test case's golden ``tests/cases/<command>/<name>.golden`` (what ``meshgen <command>``
+prints for it), the model's JSON Schema ``schemas/meshgen-model.schema.json``,
+``docs/model.md`` from that schema, and ``docs/cli.md`` from the command's help.
 """
 
 from __future__ import annotations
@@ -26,17 +26,24 @@ sys.path.insert(0, str(ROOT))  # generate from this checkout, not from an instal
 
 
 def example_goldens() -> Iterator[tuple[Path, Callable[[], str]]]:
+    """``istio.yaml`` for each example; one with workloads has them in ``workloads.yaml``
+    and its Istio resources alone in ``istio.yaml``, as the labs apply two files."""
     from meshgen.model.load import parse_model
-    from meshgen.rendering import render_loaded
+    from meshgen.rendering import Only, render_loaded
 
+    source = "model.yaml"  # the banner names the model from the rendered file's folder
     for model in sorted(ROOT.glob("examples/*/model.yaml")):
-        source = "model.yaml"  # the banner names the model from the rendered file's folder
+        loaded = parse_model(model.read_text(encoding="utf-8"), source)
+        layers: tuple[Only | None, ...] = (
+            ("istio", "workloads") if loaded.plan.has_workloads else (None,)
+        )
+        for layer in layers:
 
-        def render(model: Path = model, source: str = source) -> str:
-            loaded = parse_model(model.read_text(encoding="utf-8"), source)
-            return render_loaded(loaded, source=source).text
+            def render(model: Path = model, layer: Only | None = layer) -> str:
+                loaded = parse_model(model.read_text(encoding="utf-8"), source)
+                return render_loaded(loaded, source=source).only(layer).text
 
-        yield model.parent / "istio.yaml", render
+            yield model.parent / f"{layer or 'istio'}.yaml", render
 
 
 def case_report(command: str, case: str) -> str:

@@ -40,7 +40,7 @@ def test_load_model_from_path_or_text() -> None:
     from_str_path = meshgen.load_model(str(MODEL))
     from_text = meshgen.load_model(MODEL.read_text(encoding="utf-8"))
     assert from_path == from_str_path == from_text
-    assert list(from_path.services) == ["httpbin"]
+    assert list(from_path.services) == ["httpbin", "sleep"]
 
 
 def test_render_and_render_yaml_agree() -> None:

@@ -25,7 +25,12 @@ def test_render_prints_manifests_and_nothing_else() -> None:
     relative = Path(os.path.relpath(DARK_LAUNCH)).as_posix()  # never an absolute path
     assert out.startswith(f"# Rendered by meshgen from {relative}; edit the model")
     kinds = [d["kind"] for d in yaml.safe_load_all(out) if d]
-    assert kinds == ["DestinationRule", "VirtualService"]
+    assert kinds == [
+        "Namespace",
+        *("ServiceAccount", "Service", "Deployment", "Deployment"),  # catalog v1 and v2
+        *("ServiceAccount", "Service", "Deployment"),  # webapp
+        *("DestinationRule", "VirtualService"),
+    ]
 
 
 def test_render_is_deterministic() -> None:

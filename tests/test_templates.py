@@ -12,7 +12,7 @@ from helpers import run
 import meshgen
 from meshgen.errors import MeshgenError, TemplateError
 
-MODEL = ROOT / "examples" / "catalog-dark-launch" / "model.yaml"
+MODEL = ROOT / "examples" / "catalog-v1-only" / "model.yaml"
 BUILTIN = ROOT / "templates" / "virtualservice.yaml.j2"
 
 

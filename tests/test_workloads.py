@@ -130,7 +130,7 @@ def test_output_dir_writes_a_file_per_kind_in_apply_order(tmp_path: Path) -> Non
     assert (
         (out / "04-deployments.yaml")
         .read_text()
-        .startswith("# Rendered by meshgen from ../model.yaml;")
+        .startswith("# Rendered by meshgen from ../model.yaml (split by kind); edit the model")
     )
     assert _kinds((out / "04-deployments.yaml").read_text()) == ["Deployment", "Deployment"]
 
@@ -190,3 +190,25 @@ def test_workloads_are_checked_against_kubernetes_schemas(tmp_path: Path) -> Non
 def test_rendered_workloads_read_back_as_the_data_built() -> None:
     rendered = render_loaded(parse_model(APP, "model.yaml"))
     assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]
+
+
+def test_render_check_knows_each_part_of_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("model.yaml").write_text(APP)
+    assert run("render", "model.yaml", "--only", "istio", "-o", "istio.yaml")[0] == 0
+    assert run("render", "model.yaml", "--only", "workloads", "--output-dir", "k8s")[0] == 0
+    code, out, err = run("render-check", ".")
+    assert (code, out) == (0, "")
+    assert err == "5 of 5 rendered files up to date\n"
+
+    Path("model.yaml").write_text(APP.replace("timeout: 3s", "timeout: 4s").replace("1.0", "1.1"))
+    code, out, _ = run("render-check", ".")
+    assert code == 1
+    assert out.splitlines() == [
+        "istio.yaml: differs from rendering model.yaml; "
+        "run: meshgen render model.yaml --only istio -o istio.yaml",
+        "k8s/04-deployments.yaml: differs from rendering model.yaml; "
+        "run: meshgen render model.yaml --only workloads --output-dir k8s --split kind",
+    ]

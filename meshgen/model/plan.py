@@ -88,7 +88,8 @@ class MeshPlan:
 
     @property
     def has_workloads(self) -> bool:
-        return any(s.workloads and s.workloads.deployments for s in self.services.values())
+        """Whether the model writes Kubernetes objects (Namespaces, Services...) at all."""
+        return bool(self.namespaces) or any(s.workloads for s in self.services.values())
 
     def host_seen_from(self, service: ServicePlan, namespace: str | None) -> str:
         """The service's host as a resource in ``namespace`` must write it.

@@ -108,11 +108,13 @@ class MsaEzPreset(Preset):
 
     def workload(self, service: str) -> Workload | None:
         """The Deployment MSA-Ez's template.yml writes: the image to build and push,
-        port 8080, and Spring Boot's health endpoint for readiness and liveness."""
+        port 8080, Spring Boot's health endpoint for readiness and liveness, and the
+        namespace's default account."""
         return Workload.model_validate(
             {
                 "image": f"username/{service}:latest",
                 "ports": [8080],
+                "serviceAccount": False,
                 "readinessProbe": _actuator_probe(initial_delay=10, failure_threshold=10),
                 "livenessProbe": _actuator_probe(initial_delay=120, failure_threshold=5),
             }

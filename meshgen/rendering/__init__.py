@@ -54,30 +54,52 @@ class Rendered:
     built: list[Document] = dataclasses.field(default_factory=list)  # what each came from
     texts: list[str] = dataclasses.field(default_factory=list)  # each document's text
 
+    source: str | None = None  # the model's path as the banner names it
+    from_stdin: bool = False
+    selection: str | None = None  # which part of the output this is, as the banner says
+
     def only(self, layer: Only | None) -> Rendered:
         """The Istio resources alone, or the Kubernetes workloads alone."""
         if layer is None:
             return self
         keep = [i for i, d in enumerate(self.built) if d.is_workload == (layer == "workloads")]
         texts = [self.texts[i] for i in keep]
+        selection = f"only {layer}"
+        head = banner(self.source, from_stdin=self.from_stdin, selection=selection)
         return dataclasses.replace(
             self,
-            text=self.text[: self.text.index("\n") + 1] + "---\n".join(texts),
+            text=head + "---\n".join(texts),
             documents=[self.documents[i] for i in keep],
             built=[self.built[i] for i in keep],
             texts=texts,
+            selection=selection,
         )
 
     def files(
-        self, split: Split, source: str | None, *, from_stdin: bool = False
+        self, split: Split, source: str | None = None, *, from_stdin: bool = False
     ) -> dict[str, str]:
         """The manifests as files of a folder, by kind or by service, each with the
         banner naming ``source`` (the model's path from that folder)."""
         grouped: dict[str, list[str]] = {}
         for document, data, text in zip(self.built, self.documents, self.texts, strict=True):
             grouped.setdefault(_file_name(document, data, split), []).append(text)
-        head = banner(source, from_stdin=from_stdin)
+        selection = ", ".join(filter(None, (self.selection, f"split by {split}")))
+        head = banner(source, from_stdin=from_stdin, selection=selection)
         return {name: head + "---\n".join(texts) for name, texts in sorted(grouped.items())}
+
+    def part(self, selection: str | None, file_name: str) -> str | None:
+        """The text a rendered file whose banner says ``selection`` should hold (None: this
+        output has no such file): how render-check renders a file again."""
+        chosen: Rendered = self
+        split: Split | None = None
+        for item in (selection or "").split(", "):
+            if item in ("only istio", "only workloads"):
+                chosen = chosen.only("istio" if item == "only istio" else "workloads")
+            elif item in ("split by kind", "split by service"):
+                split = "kind" if item == "split by kind" else "service"
+        if split is None:
+            return chosen.text
+        return chosen.files(split, self.source).get(file_name)
 
 
 _FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
@@ -168,7 +190,7 @@ def render_loaded(
     # write anything, so their text is read back.
     data = [as_data(d) for d in docs] if templates is None else _read_back(texts, docs)
     text = banner(source, from_stdin=from_stdin) + "---\n".join(texts)
-    return Rendered(text, data, model, docs, texts)
+    return Rendered(text, data, model, docs, texts, source, from_stdin)
 
 
 def _loaded(model: Mesh | LoadedModel) -> LoadedModel:

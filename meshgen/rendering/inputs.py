@@ -3,13 +3,14 @@ documents of files and folders, with models rendered to the manifests they stand
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from meshgen import yamlio
-from meshgen.banner import FromStdin, source_of
+from meshgen.banner import FromStdin, selection_of, source_of
 from meshgen.manifests.sources import YAML_SUFFIXES, classify, expand_paths, read
 from meshgen.rendering import TemplatesDir, render_loaded
 
@@ -46,6 +47,22 @@ class RenderCheck:
     up_to_date: bool = False
     problem: str | None = None
     model_file: Path | None = None  # where the model was found
+    selection: str | None = None  # the part of the model's output the file holds
+
+    @property
+    def command(self) -> str:
+        """The render command that writes the file again (the model's path as given)."""
+        model = Path(os.path.relpath(self.model_file or self.model)).as_posix()
+        options = []
+        for item in (self.selection or "").split(", "):
+            if item.startswith("only "):
+                options.append(f"--only {item.removeprefix('only ')}")
+            elif item.startswith("split by "):
+                folder = Path(os.path.relpath(Path(self.path).parent)).as_posix()
+                options.append(f"--output-dir {folder} --split {item.removeprefix('split by ')}")
+        if not any(o.startswith("--output-dir") for o in options):
+            options.append(f"-o {self.path}")
+        return " ".join(["meshgen render", model, *options])
 
 
 def model_path(rendered: str, named: str, root: Path) -> Path | str:
@@ -92,4 +109,6 @@ def check_rendered(
             continue
         source = read(str(found))
         again = render_loaded(parse_model(source.text, source.name), templates, named)
-        yield RenderCheck(path, named, again.text == rendered.text, model_file=found)
+        selection = selection_of(rendered.text)
+        expected = again.part(selection, Path(path).name)
+        yield RenderCheck(path, named, expected == rendered.text, None, found, selection)
