@@ -74,7 +74,9 @@ def test_renders_the_workloads_the_lab_deploys(name: str, shared: Path) -> None:
     namespace = lab_file.removesuffix(".yaml").rsplit("-", 1)[1]
     text = (shared / "mission" / "expected-workloads" / lab_file).read_text()
     expected = [_as_applied(d, namespace) for d in yaml.safe_load_all(text) if d]
-    rendered = [d for d in yaml.safe_load_all(_rendered(name, "workloads")) if d]
+    rendered = [
+        _as_applied(d, namespace) for d in yaml.safe_load_all(_rendered(name, "workloads")) if d
+    ]
     for ours, theirs in zip(by_identity(rendered), by_identity(expected), strict=True):
         if theirs["kind"] == "Deployment" and "labels" not in theirs["metadata"]:
             # meshgen labels a Deployment as its pods; the lab's carry none (README.md)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import meshgen
 from meshgen import yamlio
 from meshgen.importing import import_manifests
+from meshgen.importing.workloads import is_workload
 from meshgen.manifests import is_istio
 
 ISTIO_KINDS = ("Gateway", "VirtualService", "DestinationRule")
@@ -25,7 +26,7 @@ HEADER = {"apiVersion": "meshgen.io/v1alpha1", "kind": "Mesh"}
 
 
 def _istio(documents: list[Any], kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
-    """The Istio resources among ``documents`` (of ``kinds``, or all): what import keeps."""
+    """The Istio resources among ``documents`` (of ``kinds``, or all)."""
     return [
         d
         for d in documents
@@ -33,16 +34,87 @@ def _istio(documents: list[Any], kinds: tuple[str, ...] | None = None) -> list[d
     ]
 
 
+def _imported(documents: list[Any]) -> list[dict[str, Any]]:
+    """What import keeps: Istio resources and the Kubernetes objects the model writes."""
+    return [d for d in documents if isinstance(d, dict) and (is_istio(d) or is_workload(d))]
+
+
 def _round_trip(documents: list[Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     rendered = meshgen.render(meshgen.import_manifests(documents).mesh)
-    return by_identity(rendered), by_identity(_istio(documents))
+    return by_identity(rendered), by_identity(_imported(documents))
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
-def test_every_example_round_trips(path: Path) -> None:
-    rendered, original = _round_trip(yamlio.load_all(path.read_text()))
+def _example(folder: Path) -> list[Any]:
+    return [
+        d
+        for p in sorted(folder.glob("*.yaml"))
+        if p.name != "model.yaml"
+        for d in yamlio.load_all(p.read_text())
+    ]
+
+
+@pytest.mark.parametrize("folder", [p.parent for p in EXAMPLES], ids=lambda p: p.name)
+def test_every_example_round_trips_to_its_own_model(folder: Path) -> None:
+    documents = _example(folder)  # istio.yaml, and workloads.yaml where there is one
+    rendered, original = _round_trip(documents)
     assert rendered == original
-    assert "resources" not in import_manifests(yamlio.load_all(path.read_text())).model
+    imported = import_manifests(documents)
+    assert "resources" not in imported.model
+    assert [f for f in imported.findings if f.code == "MG040"] == []
+
+
+def test_msaez_workloads_import_as_the_preset_writes_them() -> None:
+    imported = import_manifests(_example(ROOT / "examples" / "msaez-12st-mall"))
+    assert imported.model["preset"] == "msaez"
+    assert imported.model["services"] == {
+        s: {"workload": {}} for s in ("order", "delivery", "product")
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["catalog-webapp-istioinaction", "httpbin-mirror-default", "helloworld-services-default"],
+)
+def test_lab_workloads_alone_round_trip(name: str, shared: Path) -> None:
+    documents = yamlio.load_all(
+        (shared / "mission" / "expected-workloads" / f"{name}.yaml").read_text()
+    )
+    rendered, original = _round_trip(documents)
+    assert rendered == original
+
+
+def test_fields_the_model_lacks_go_in_raw_and_round_trip() -> None:
+    documents = _example(ROOT / "examples" / "httpbin-mirror")
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    pod["nodeSelector"] = {"disktype": "ssd"}
+    pod["containers"][0]["workingDir"] = "/srv"
+    deployment["spec"]["strategy"] = {"type": "Recreate"}
+    rendered, original = _round_trip(documents)
+    assert rendered == original
+    imported = import_manifests(documents)
+    raw = imported.model["services"]["httpbin"]["subsets"]["v1"]["workload"]["raw"]
+    assert raw["spec"]["strategy"] == {"type": "Recreate"}
+    assert raw["spec"]["template"]["spec"]["nodeSelector"] == {"disktype": "ssd"}
+    assert [f.path for f in imported.findings if f.code == "MG040"] == [
+        "services.httpbin.subsets.v1.workload.raw"
+    ]
+
+
+def test_a_deployment_of_no_subset_is_kept_as_written() -> None:
+    documents = _example(ROOT / "examples" / "httpbin-mirror")
+    extra = json.loads(json.dumps(next(d for d in documents if d["kind"] == "Deployment")))
+    extra["metadata"]["name"] = "httpbin-v3"
+    for labels in (
+        extra["spec"]["selector"]["matchLabels"],
+        extra["spec"]["template"]["metadata"]["labels"],
+    ):
+        labels["version"] = "v3"
+    documents.append(extra)
+    rendered, original = _round_trip(documents)
+    assert rendered == original
+    imported = import_manifests(documents)
+    assert imported.model["resources"] == [extra]
 
 
 def test_every_sample_round_trips(shared: Path) -> None:
@@ -106,7 +178,7 @@ def test_what_the_model_cannot_express_is_kept_and_reported(tmp_path: Path) -> N
     manifest.write_text(
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: echo}\n"
         "spec:\n  hosts: [echo]\n  tcp:\n  - route: [{destination: {host: echo, subset: v1}}]\n"
-        "---\napiVersion: v1\nkind: Service\nmetadata: {name: echo}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: echo}\n"
     )
     code, out, err = run("import", str(manifest))
     assert code == 0
@@ -114,7 +186,7 @@ def test_what_the_model_cannot_express_is_kept_and_reported(tmp_path: Path) -> N
         "<model>: warning: resources[0]: VirtualService echo is kept as written: "
         "the model cannot express all of it [MG040]"
     ) in err
-    assert "<model>: info: Service echo is not an Istio resource [MG042]" in err
+    assert "<model>: info: ConfigMap echo is not an Istio resource [MG042]" in err
     model = yamlio.load_one(out)
     assert model["resources"][0]["spec"]["tcp"]
 
@@ -237,14 +309,15 @@ def test_generated_manifests_round_trip(documents: list[dict[str, Any]]) -> None
 
 def test_the_whole_samples_tree_imports_with_nothing_dropped(shared: Path) -> None:
     documents = [d for path in SAMPLES for d in yamlio.load_all(path.read_text()) if d]
-    istio = _istio(documents)
+    istio = _imported(documents)
     imported = import_manifests(documents)
     rendered = meshgen.render(imported.mesh)
 
     def as_data(items: list[dict[str, Any]]) -> list[str]:
         return sorted(json.dumps(d, sort_keys=True) for d in items)
 
-    # every Istio resource of the tree comes back, alternatives and all, equal as data
+    # every Istio resource and workload of the tree comes back, alternatives and all,
+    # equal as data
     assert as_data(rendered) == as_data(istio)
     routing = _istio(documents, ISTIO_KINDS)
     modelled = len(routing) - len(_istio(imported.model.get("resources", []), ISTIO_KINDS))

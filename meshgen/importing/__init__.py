@@ -11,6 +11,7 @@ silently.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +23,9 @@ from meshgen.importing.convert import (
     identity,
     pair_services,
 )
+from meshgen.importing.workloads import add_workloads, deployment_key, is_workload, merge_diff
 from meshgen.manifests import ISTIO_NETWORKING as GROUP
-from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio, resource_of
+from meshgen.manifests import MODEL_API_VERSION, MODEL_KIND, is_istio, mapping, resource_of
 from meshgen.manifests import ROUTING_KINDS as KINDS
 from meshgen.model.mesh import Mesh
 from meshgen.validation.schemaset import SchemaSet
@@ -196,18 +198,26 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     """
     documents = [r for r in resources if isinstance(r, dict)]
     routing: list[dict[str, Any]] = []
+    objects: list[dict[str, Any]] = []  # Kubernetes objects the model can write
     kept: list[dict[str, Any]] = []
     notes: list[Finding] = []
     modelled: set[tuple[str, str | None, str]] = set()
     for document in documents:
         name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
         about = resource_of(document)
-        if not is_istio(document):
+        if not is_istio(document) and not is_workload(document):
             notes.append(_note("MG042", f"{name} is not an Istio resource", about))
         elif key_not_text(document) is not None:
             notes.append(
                 _note("MG043", f"{name}: a key that is not text (run meshgen validate)", about)
             )
+        elif is_workload(document):
+            if schema_problems(document, schemas):
+                notes.append(
+                    _note("MG043", f"{name}: its schema rejects it (run meshgen validate)", about)
+                )
+            else:
+                objects.append(document)
         elif document.get("kind") not in KINDS or not str(document["apiVersion"]).startswith(GROUP):
             kept.append(document)
         elif (problems := schema_problems(document, schemas)) is None:
@@ -234,14 +244,113 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         }
         results = [Imported(model, Mesh.model_validate(model))]
     best = min(results, key=lambda a: _size(a.model))
+    passed_through = len(best.model.get("resources", []))
+    workload_notes: list[Finding] = []
+    if objects:
+        best.model, workload_notes = _with_workloads(best.model, objects)
     if kept:
         best.model["resources"] = [*best.model.get("resources", []), *kept]
-        best.mesh = Mesh.model_validate(best.model)
-    best.findings = [
-        *notes,
-        *_kept_as_written(best.model, len(best.model.get("resources", [])) - len(kept)),
-    ]
+    best.mesh = Mesh.model_validate(best.model)
+    best.findings = [*notes, *_kept_as_written(best.model, passed_through), *workload_notes]
     return best
+
+
+def _with_workloads(
+    model: dict[str, Any], objects: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[Finding]]:
+    """``model`` with the Kubernetes objects it can write added, so that it renders them
+    back unchanged; the others are kept as written (and noted)."""
+    base = _render(model)
+    istio = set(base[1]) if base is not None else set()
+    kept: set[int] = set()
+    for _ in range(len(objects) + 1):
+        candidate = copy.deepcopy(model)
+        owner, blocks = add_workloads(candidate, objects, kept)
+        rendered = _render(candidate)
+        if rendered is None:
+            kept |= _blame_workloads(model, owner, objects, kept)
+            continue
+        # Where what meshgen writes differs, the rest goes in the workload's raw.
+        unfit = set()
+        for i, block in blocks.items():
+            patch = merge_diff(rendered[1].get(identity(objects[i])), objects[i])
+            if patch and set(patch) <= {"metadata", "spec"}:
+                block["raw"] = patch
+            elif patch:
+                unfit.add(i)
+        if unfit:
+            kept |= unfit
+            continue
+        if any("raw" in block for block in blocks.values()):
+            rendered = _render(candidate)
+            if rendered is None:
+                kept |= {i for i, block in blocks.items() if "raw" in block}
+                continue
+        documents = rendered[1]
+        wrong = {i for i in owner if documents.get(identity(objects[i])) != objects[i]}
+        wanted = {identity(o) for i, o in enumerate(objects) if i not in kept} | istio
+        extra = {_part_of(documents[d]) for d in set(documents) - wanted}
+        wrong |= {i for i, part in owner.items() if part in extra}
+        if not wrong:
+            placed = [objects[i] for i in sorted(kept)]
+            if placed:
+                candidate["resources"] = [*candidate.get("resources", []), *placed]
+            return candidate, [_kept_note(o) for o in placed] + _raw_notes(candidate)
+        kept |= wrong
+    resources = [*model.get("resources", []), *objects]
+    return {**model, "resources": resources}, [_kept_note(o) for o in objects]
+
+
+def _part_of(document: dict[str, Any]) -> str:
+    """The part of the model that writes a rendered Kubernetes object."""
+    kind, _, name = identity(document)
+    if kind == "Namespace":
+        return f"namespaces.{name}"
+    if kind == "Deployment":
+        return f"services.{deployment_key(document)}"
+    return f"services.{name}"
+
+
+def _blame_workloads(
+    model: dict[str, Any], owner: dict[int, str], objects: list[dict[str, Any]], kept: set[int]
+) -> set[int]:
+    """The objects of the parts that keep the model from rendering (all, if none alone)."""
+    blamed: set[int] = set()
+    for part in sorted(set(owner.values())):
+        alone = copy.deepcopy(model)
+        add_workloads(alone, objects, kept | {i for i, p in owner.items() if p != part})
+        if _render(alone) is None:
+            blamed |= {i for i, p in owner.items() if p == part}
+    return blamed or set(owner)
+
+
+def _kept_note(document: dict[str, Any]) -> Finding:
+    name = "/".join(filter(None, identity(document)[1:]))
+    return _note(
+        "MG040",
+        f"{document.get('kind')} {name} is kept as written: the model cannot express all of it",
+        resource_of(document),
+    )
+
+
+def _raw_notes(model: dict[str, Any]) -> list[Finding]:
+    found = []
+    for key, service in mapping(model.get("services")).items():
+        blocks: list[tuple[tuple[str, ...], Any]] = [
+            (("services", key, "workload"), service.get("workload"))
+        ]
+        for name, subset in _subset_items(service.get("subsets")):
+            blocks.append((("services", key, "subsets", name, "workload"), subset.get("workload")))
+        for path, block in blocks:
+            if isinstance(block, dict) and block.get("raw"):
+                found.append(
+                    _note(
+                        "MG040",
+                        "Deployment fields kept as written in raw: the model has no form for them",
+                        path=format_path((*path, "raw")),
+                    )
+                )
+    return found
 
 
 def _note(code: str, message: str, resource: Resource | None = None, path: str = "") -> Finding:
@@ -286,3 +395,9 @@ def _kept_as_written(model: dict[str, Any], passed_through: int) -> list[Finding
                 )
             )
     return found
+
+
+def _subset_items(subsets: Any) -> list[tuple[str, dict[str, Any]]]:
+    if not isinstance(subsets, dict):
+        return []
+    return [(name, body) for name, body in subsets.items() if isinstance(body, dict)]

@@ -67,7 +67,9 @@ class ServicePort(Base):
         default=None, description="The container port (number or name); the port by default."
     )
     app_protocol: str | None = None
-    protocol: Literal["TCP", "UDP", "SCTP"] = "TCP"
+    protocol: Literal["TCP", "UDP", "SCTP"] | None = Field(
+        default=None, description="TCP when unset."
+    )
 
 
 def _port_short_forms(value: Any) -> Any:

@@ -19,7 +19,7 @@ Protocol = Literal["TCP", "UDP", "SCTP"]
 class ContainerPort(Base):
     container_port: int = Field(ge=1, le=65535)
     name: str | None = None
-    protocol: Protocol = "TCP"
+    protocol: Protocol | None = Field(default=None, description="TCP when unset.")
 
 
 def _container_ports(value: Any) -> Any:
@@ -96,9 +96,9 @@ class Workload(Base):
     )
     service_account: str | bool | None = Field(
         default=None,
-        description="The ServiceAccount the pods run as: the service's name by default "
-        "(meshgen writes it), another name (written by you), or false for the namespace's "
-        "default account.",
+        description="The ServiceAccount the pods run as: by default (or true) the "
+        "service's own, which meshgen writes; a name, of an account written elsewhere; or "
+        "false for the namespace's default account.",
     )
     labels: Labels | None = Field(
         default=None,

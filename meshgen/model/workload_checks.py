@@ -25,7 +25,7 @@ _NOT_HTTP_PROTOCOLS = frozenset({"tcp", "tls", "https", "mongo", "mysql", "redis
 
 def port_protocol(port: ServicePort) -> str | None:
     """The protocol Istio gives ``port``, or None when it sniffs it."""
-    if port.protocol != "TCP":
+    if port.protocol not in (None, "TCP"):
         return port.protocol.lower()
     if port.app_protocol is not None:
         return port.app_protocol.lower()
@@ -189,7 +189,7 @@ def _check_routes_reach_http(service: ServicePlan) -> Iterator[ModelIssue]:
 
 
 def _why(port: ServicePort) -> str:
-    if port.protocol != "TCP":
+    if port.protocol not in (None, "TCP"):
         return f"protocol {port.protocol}"
     return (
         f"its appProtocol is {port.app_protocol}"

@@ -153,7 +153,7 @@ def plan_workloads(
         service_selector if isinstance(service_selector, dict) else {"app": key},
         ports,
         service.kubernetes_service,
-        key if any(d.service_account == key for d in deployments) else None,
+        key if any(d.workload.service_account in (None, True) for d in deployments) else None,
         deployments,
     )
 

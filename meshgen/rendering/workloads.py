@@ -58,7 +58,8 @@ def _service_port(port: ServicePort) -> dict[str, Any]:
     out["port"] = port.number
     if port.target_port is not None:
         out["targetPort"] = port.target_port
-    out["protocol"] = port.protocol
+    if port.protocol is not None:
+        out["protocol"] = port.protocol
     if port.app_protocol is not None:
         out["appProtocol"] = port.app_protocol
     return out
