@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 
-def model_text(services: int) -> str:
+def model_text(services: int, workloads: bool = False) -> str:
     """A model with ``services`` services: two subsets, three route rules with retries,
-    and a traffic policy each, behind one gateway."""
+    and a traffic policy each, behind one gateway; with ``workloads``, each service also
+    has a port, and a workload (image, resources, probe, env) that v2 changes."""
     lines = [
         "defaults:",
         "  namespace: bench",
@@ -39,4 +40,15 @@ def model_text(services: int) -> str:
             "      - route: v1",
             "        retries: {attempts: 1, perTryTimeout: 3s}",
         ]
+        if workloads:
+            lines += [
+                "    ports: [{number: 80, name: http, targetPort: 8080}]",
+                "    workload:",
+                f"      image: registry.example.com/svc-{i}:1.0",
+                "      resources: {requests: {cpu: 100m, memory: 128Mi}}",
+                "      readinessProbe: {httpGet: {path: /health, port: 8080}}",
+                "      env: {LOG_LEVEL: info}",
+            ]
+    if workloads:
+        lines[2:2] = ["  dataplane: sidecar"]
     return "\n".join(lines) + "\n"

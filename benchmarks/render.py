@@ -34,10 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--workloads",
+        action="store_true",
+        help="each service with a workload: its Service, ServiceAccount and two Deployments",
+    )
     args = parser.parse_args(argv)
     gc.set_threshold(*GC_THRESHOLDS)  # as the meshgen command runs; the floor too
 
-    print(f"render as the command runs it, {args.repeat} interleaved pairs")
+    what = " (services with workloads)" if args.workloads else ""
+    print(f"render{what} as the command runs it, {args.repeat} interleaved pairs")
     print(
         f"{'services':>8} {'resources':>9} {'meshgen':>9} {'dump floor':>10} "
         f"{'ratio':>6} {'range':>10}"
@@ -45,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as temp:
         for size in args.sizes:
             model = Path(temp) / f"model-{size}.yaml"
-            model.write_text(model_text(size), encoding="utf-8")
+            model.write_text(model_text(size, args.workloads), encoding="utf-8")
             out, floor_out = Path(temp) / "istio.yaml", Path(temp) / "floor.yaml"
             documents = render_loaded(parse_model(model.read_text(), str(model))).documents
 

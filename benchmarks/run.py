@@ -39,6 +39,8 @@ def main() -> int:
     print(f"machine: {machine()}\n")
     render.main(["--sizes", *args.render_sizes, "--repeat", str(args.repeat)])
     print()
+    render.main(["--sizes", "1000", "--repeat", str(args.repeat), "--workloads"])
+    print()
     validate.main(["--sizes", *args.validate_sizes, "--repeat", str(args.repeat)])
     print()
     hook.main(["--repeat", str(max(args.repeat, 11))])

@@ -142,7 +142,17 @@ def model_page() -> str:
     parts = [
         "# Model reference\n",
         "Generated from the model's JSON Schema by `python scripts/regenerate.py`; do not "
-        "edit. Field names are Istio's; see the README for the short forms.\n",
+        "edit. Field names are Istio's (Kubernetes' for workloads); see the README for the "
+        "short forms.\n",
+        "## A complete application\n",
+        "Lab 000 in one model (`examples/catalog-dark-launch/model.yaml`): the workloads "
+        "(a Namespace with sidecar injection, catalog v1 and v2, webapp, their Services and "
+        "ServiceAccounts) and the routing that sends `x-dark-launch: v2` to v2. "
+        "`meshgen render --only workloads` and `--only istio` write the two files the lab "
+        "applies.\n",
+        "```yaml\n"
+        + (ROOT / "examples/catalog-dark-launch/model.yaml").read_text(encoding="utf-8")
+        + "```\n",
         _section("Mesh", schema),
     ]
     parts.extend(_section(name, definitions[name]) for name in sorted(definitions))

@@ -145,3 +145,12 @@ def test_the_model_accepts_what_istio_accepts_and_no_more(tmp_path: Path) -> Non
     (finding,) = meshgen.validate(model).findings
     assert finding.code == "MG011" and finding.line == 6
     assert finding.path == "services.a.trafficPolicy.connectionPool.tcp.maxConnections"
+
+
+def test_every_complete_model_in_the_readme_renders() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```yaml\n")[1:]]
+    models = [b for b in blocks if "apiVersion: meshgen.io/v1alpha1" in b]
+    assert len(models) >= 3
+    for block in models:
+        assert meshgen.render(meshgen.load_model(block)), block

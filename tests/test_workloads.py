@@ -83,9 +83,7 @@ def test_a_model_with_workloads_writes_them_before_the_istio_resources(tmp_path:
     assert documents[0]["metadata"]["labels"] == {"istio.io/dataplane-mode": "ambient"}
     web = documents[3]["spec"]["template"]["spec"]
     assert web["serviceAccountName"] == "web"
-    assert web["containers"][0]["ports"] == [
-        {"containerPort": 8080, "name": "http"}
-    ]
+    assert web["containers"][0]["ports"] == [{"containerPort": 8080, "name": "http"}]
     worker = documents[4]["spec"]["template"]["spec"]  # a client: no Service, no account
     assert "serviceAccountName" not in worker and "ports" not in worker["containers"][0]
 

@@ -46,18 +46,41 @@ def _labels(labels: dict[str, str]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in labels.items())
 
 
+Pod = tuple[ServicePlan, DeploymentPlan]
+
+
+class Pods:
+    """The Deployments of one namespace, found by the labels their pods carry."""
+
+    def __init__(self) -> None:
+        self.all: list[Pod] = []
+        self._by_label: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, pod: Pod) -> None:
+        for label in pod[1].pod_labels.items():
+            self._by_label.setdefault(label, []).append(len(self.all))
+        self.all.append(pod)
+
+    def selected(self, selector: dict[str, str]) -> list[int]:
+        """The positions of the Deployments whose pods ``selector`` selects."""
+        if not selector:
+            return list(range(len(self.all)))
+        postings = min((self._by_label.get(label, []) for label in selector.items()), key=len)
+        return [i for i in postings if _selects(selector, self.all[i][1].pod_labels)]
+
+
 def check_workloads(plan: MeshPlan) -> Iterator[ModelIssue]:
-    deployed: dict[str | None, list[tuple[ServicePlan, DeploymentPlan]]] = {}
+    deployed: dict[str | None, Pods] = {}
     for service in plan.services.values():
         for deployment in service.workloads.deployments if service.workloads else []:
-            deployed.setdefault(service.namespace, []).append((service, deployment))
+            deployed.setdefault(service.namespace, Pods()).add((service, deployment))
     for service in plan.services.values():
         yield from _check_routes_reach_http(service)
         if service.workloads is None:
             continue
         yield from _check_writable(service)
         if service.workloads.deployments:
-            yield from _check_selected(service, deployed.get(service.namespace, []))
+            yield from _check_selected(service, deployed[service.namespace])
     for pods in deployed.values():
         yield from _check_overlaps(pods)
 
@@ -96,9 +119,7 @@ def _check_writable(service: ServicePlan) -> Iterator[ModelIssue]:
         )
 
 
-def _check_selected(
-    service: ServicePlan, pods: list[tuple[ServicePlan, DeploymentPlan]]
-) -> Iterator[ModelIssue]:
+def _check_selected(service: ServicePlan, pods: Pods) -> Iterator[ModelIssue]:
     workloads = service.workloads
     assert workloads is not None
     selector = workloads.selector
@@ -108,7 +129,8 @@ def _check_selected(
         if override is not None and override.spec and "selector" in override.spec
         else service.path
     )
-    if workloads.writes_service and not any(_selects(selector, d.pod_labels) for _, d in pods):
+    selected = pods.selected(selector)
+    if workloads.writes_service and not selected:
         yield ModelIssue(
             "MG029",
             selector_path,
@@ -116,8 +138,8 @@ def _check_selected(
             "carries: requests to it find no endpoint",
         )
     if workloads.writes_service:
-        for other, deployment in pods:
-            if other is not service and _selects(selector, deployment.pod_labels):
+        for other, deployment in (pods.all[i] for i in selected):
+            if other is not service:
                 yield ModelIssue(
                     "MG031",
                     selector_path,
@@ -127,7 +149,7 @@ def _check_selected(
                 )
     for name, subset in service.subsets.items():
         wanted = {**selector, **subset.labels}
-        if not any(_selects(wanted, d.pod_labels) for _, d in pods):
+        if not pods.selected(wanted):
             yield ModelIssue(
                 "MG029",
                 (*service.path, "subsets", name),
@@ -136,26 +158,33 @@ def _check_selected(
             )
 
 
-def _check_overlaps(pods: list[tuple[ServicePlan, DeploymentPlan]]) -> Iterator[ModelIssue]:
+def _check_overlaps(pods: Pods) -> Iterator[ModelIssue]:
     """Two Deployments whose selectors take each other's pods fight over them."""
-    for i, (owner, deployment) in enumerate(pods):
-        for other_owner, other in pods[i + 1 :]:
-            if _selects(deployment.selector, other.pod_labels) or _selects(
-                other.selector, deployment.pod_labels
-            ):
-                same = other_owner is owner
-                hint = (
-                    "give each subset labels of its own (version: ...)"
-                    if same
-                    else f"give service '{other_owner.key}' an app label of its own"
-                )
-                yield ModelIssue(
-                    "MG031",
-                    other.path,
-                    f"Deployment '{other.name}' and Deployment '{deployment.name}' "
-                    f"({'' if same else f'of service {owner.key!r}, '}"
-                    f"{_labels(deployment.selector)}) select each other's pods: {hint}",
-                )
+    pairs = sorted(
+        {
+            (min(i, j), max(i, j))
+            for i, pod in enumerate(pods.all)
+            for j in pods.selected(pod[1].selector)
+            if j != i
+        },
+        key=lambda pair: (pair[1], pair[0]),
+    )
+    for i, j in pairs:
+        owner, deployment = pods.all[i]
+        other_owner, other = pods.all[j]
+        same = other_owner is owner
+        hint = (
+            "give each subset labels of its own (version: ...)"
+            if same
+            else f"give service '{other_owner.key}' an app label of its own"
+        )
+        yield ModelIssue(
+            "MG031",
+            other.path,
+            f"Deployment '{other.name}' and Deployment '{deployment.name}' "
+            f"({'' if same else f'of service {owner.key!r}, '}"
+            f"{_labels(deployment.selector)}) select each other's pods: {hint}",
+        )
 
 
 def _check_routes_reach_http(service: ServicePlan) -> Iterator[ModelIssue]:
