@@ -36,6 +36,8 @@ CHECKS = {
     "virtualservice.DestinationRuleAnalyzer": {"MG2402"},
     "virtualservice.GatewayAnalyzer": {"MG2403", "MG2404", "MG2408"},
     "virtualservice.DestinationHostAnalyzer": {"MG2409", "MG2410"},
+    "destinationrule.SubsetSelectPodAnalyzer": {"MG2411", "MG2412"},
+    "gateway.IngressGatewayPortAnalyzer": {"MG2413", "MG2414"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

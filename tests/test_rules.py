@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import SHARED
 
+from meshgen.manifests.sources import Source
 from meshgen.validation.rules import RULES
 from meshgen.validation.schemaset import SchemaSet, bundled
-from meshgen.validation.validate import Report, validate_text
+from meshgen.validation.validate import Report, analyze_mesh, validate_source, validate_text
 
 EXAMPLES = Path(__file__).parent.parent / "meshgen" / "validation" / "rules" / "examples"
 
@@ -29,8 +30,15 @@ def _schemas() -> SchemaSet:
     return bundled().overlaid(load_schema_file(str(crds)))
 
 
+COMPLETE = "# Checked with --complete"  # an example's first line, for rules that need it
+
+
 def _validate(code: str, text: str) -> Report:
-    report = validate_text(text, f"{code}.yaml", _schemas())
+    if text.startswith(COMPLETE):
+        report = validate_source(Source(f"{code}.yaml", text), _schemas(), Report())
+        analyze_mesh(report, complete=True)
+    else:
+        report = validate_text(text, f"{code}.yaml", _schemas())
     if [f for f in report.findings if f.code == "MG100"] and _schemas() is bundled():
         pytest.skip("the example uses fields newer than the bundled schemas")
     return report

@@ -6,12 +6,52 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, sequence
+from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, sequence
 from meshgen.manifests.hosts import covers, fqdn, gateway_ref, visible
 
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
+
+# Where each kind that runs pods keeps their labels: a Pod its own, the others in the
+# template they make pods from.
+_POD_LABELS = {
+    "Pod": ("metadata",),
+    "Deployment": ("spec", "template", "metadata"),
+    "StatefulSet": ("spec", "template", "metadata"),
+    "DaemonSet": ("spec", "template", "metadata"),
+    "ReplicaSet": ("spec", "template", "metadata"),
+    "Job": ("spec", "template", "metadata"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "metadata"),
+}
+# The Node labels istiod copies onto the labels of the pods that run there.
+_TOPOLOGY = ("topology.kubernetes.io/region", "topology.kubernetes.io/zone")
+_SUBZONE = "topology.istio.io/subzone"
+
+
+def pod_labels(manifest: Manifest, nodes: dict[str, Manifest]) -> dict[str, str] | None:
+    """The labels pods of ``manifest`` carry (None: it runs no pods), with the topology
+    labels of the Node a Pod is placed on, as istiod adds them."""
+    path = _POD_LABELS.get(manifest.kind)
+    if path is None or group_of(manifest.api_version) not in ("", "apps", "batch"):
+        return None
+    node: object = manifest.document
+    for key in path:
+        node = mapping(node).get(key)
+    labels = {k: v for k, v in mapping(mapping(node).get("labels")).items() if isinstance(v, str)}
+    placed = mapping(manifest.spec).get("nodeName") if manifest.kind == "Pod" else None
+    if isinstance(placed, str) and placed:
+        node_of_pod = nodes.get(placed)
+        metadata = mapping(node_of_pod.document.get("metadata")) if node_of_pod else {}
+        topology = mapping(metadata.get("labels"))
+        for key in _TOPOLOGY:
+            if topology.get(key):
+                labels[key] = topology[key]
+        if topology.get(_SUBZONE) and topology.get(_TOPOLOGY[1]):
+            labels[_SUBZONE] = topology[_SUBZONE]
+        labels["kubernetes.io/hostname"] = placed
+    return labels
 
 
 def key_of(manifest: Manifest) -> Key:
@@ -38,6 +78,8 @@ class MeshIndex:
     _rules_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _services: dict[str, Manifest] = field(default_factory=dict)  # Kubernetes Services by FQDN
     service_entries: list[Manifest] = field(default_factory=list)
+    _runs_pods: list[Manifest] = field(default_factory=list)  # Pods, Deployments...
+    _nodes: dict[str, Manifest] = field(default_factory=dict)
 
     @classmethod
     def of(cls, manifests: Iterable[Manifest], complete: bool = False) -> MeshIndex:
@@ -57,6 +99,10 @@ class MeshIndex:
         kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
         if manifest.api_version == "v1" and kind == "Service":
             self._services[fqdn(manifest.name, namespace)] = manifest
+        elif manifest.api_version == "v1" and kind == "Node":
+            self._nodes[manifest.name] = manifest
+        elif kind in _POD_LABELS:
+            self._runs_pods.append(manifest)
         if group_of(manifest.api_version) != ISTIO_NETWORKING:
             return  # other kinds are looked up by identity only
         if kind == "ServiceEntry":
@@ -76,6 +122,26 @@ class MeshIndex:
         """Whether the input holds any Service or ServiceEntry, so a host found in neither
         may be missing rather than elsewhere."""
         return bool(self._services or self.service_entries)
+
+    @property
+    def knows_pods(self) -> bool:
+        """Whether the input holds any Pod or workload that makes pods."""
+        return bool(self._runs_pods)
+
+    def pods(self, selector: dict[str, Any]) -> Iterator[tuple[Manifest, dict[str, str]]]:
+        """The Pods and pod-making workloads of the input, in any namespace (as Istio's
+        analyzers look), whose pods carry every label of ``selector``, with those labels."""
+        for manifest in self._runs_pods:
+            labels = pod_labels(manifest, self._nodes)
+            if labels is not None and all(labels.get(k) == v for k, v in selector.items()):
+                yield manifest, labels
+
+    def selects_pods(self, selector: dict[str, Any]) -> bool:
+        return next(self.pods(selector), None) is not None
+
+    def services_in(self, namespace: str) -> Iterator[Manifest]:
+        """The Kubernetes Services of a namespace."""
+        return (s for s in self._services.values() if s.namespace == namespace)
 
     def service(self, host: str) -> Manifest | None:
         """The Kubernetes Service whose FQDN is ``host``."""

@@ -134,6 +134,162 @@ def unknown_destinations(mesh: MeshIndex) -> Iterator[Problem]:
                 )
 
 
+def _destination_service(mesh: MeshIndex, rule: Manifest) -> Manifest | None:
+    """The Service or ServiceEntry a DestinationRule's host names, if the input has it."""
+    host = rule.spec.get("host")
+    if not isinstance(host, str):
+        return None
+    target = fqdn(host, rule.namespace)
+    return mesh.service(target) or mesh.service_entry(target, rule.namespace)
+
+
+@rule(
+    "MG2411",
+    ("DestinationRule", "Service", "ServiceEntry"),
+    WARNING,
+    "DestinationRule for a host no Service or ServiceEntry defines",
+    "IST0174",
+    istio="IST0174",
+    scope="mesh",
+)
+def unknown_destination_rule_host(mesh: MeshIndex) -> Iterator[Problem]:
+    """A DestinationRule's host is no Service or ServiceEntry of the input: its policy
+    applies to nothing (a misspelled host, or a Service not deployed yet). Checked only
+    when the input holds Services or ServiceEntries at all."""
+    if not mesh.knows_services:
+        return
+    for entry in mesh.of_kind("DestinationRule"):
+        host = entry.spec.get("host")
+        if isinstance(host, str) and _destination_service(mesh, entry) is None:
+            yield Problem(
+                ("spec", "host"),
+                f"{host} is no Service or ServiceEntry in the input, so this rule applies "
+                "to nothing",
+                entry,
+            )
+
+
+@rule(
+    "MG2412",
+    ("DestinationRule", "Service", "ServiceEntry", "Deployment", "Pod"),
+    ERROR,
+    "subset that selects no pod",
+    "IST0173",
+    istio="IST0173",
+    scope="mesh",
+)
+def subset_selects_no_pod(mesh: MeshIndex) -> Iterator[Problem]:
+    """A subset's labels (with the workload selector of the ServiceEntry its host names)
+    are on no pod of the input: Pods, and the pod templates of Deployments, StatefulSets,
+    DaemonSets, ReplicaSets, Jobs and CronJobs, in any namespace, as Istio looks. Requests
+    routed to it fail with 503 (no healthy upstream). A warning when the input holds pods
+    but may not hold all of them; an error with `--complete`."""
+    if not (mesh.knows_pods or mesh.complete):
+        return
+    severity = None if mesh.complete else WARNING
+    for entry in mesh.of_kind("DestinationRule"):
+        target = _destination_service(mesh, entry)
+        if target is None:
+            continue  # MG2411's
+        workload = mapping(target.spec.get("workloadSelector")).get("labels")
+        base = mapping(workload) if target.kind == "ServiceEntry" else {}
+        for i, subset in enumerate(sequence(entry.spec.get("subsets"))):
+            subset = mapping(subset)
+            selector = {**base, **mapping(subset.get("labels"))}
+            if not mesh.selects_pods(selector):
+                shown = ", ".join(f"{k}: {v}" for k, v in selector.items()) or "any pod"
+                yield Problem(
+                    ("spec", "subsets", i),
+                    f"subset '{subset.get('name')}' selects {shown}, which no pod in the "
+                    "input carries: requests routed to it fail with 503 (no healthy upstream)",
+                    entry,
+                    severity,
+                )
+
+
+def _selector_text(selector: dict[str, Any]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in selector.items()) or "every pod"
+
+
+@rule(
+    "MG2413",
+    ("Gateway", "Pod", "Deployment"),
+    ERROR,
+    "Gateway whose selector matches no pod",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def gateway_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
+    """No pod of the input carries the Gateway's selector labels, so no proxy serves it.
+    Checked only with `--complete`: gateway pods are usually installed with Istio, not kept
+    beside the configuration."""
+    if not mesh.complete:
+        return
+    for entry in mesh.of_kind("Gateway"):
+        selector = mapping(entry.spec.get("selector"))
+        if not mesh.selects_pods(selector):
+            yield Problem(
+                ("spec", "selector"),
+                f"selects {_selector_text(selector)}, which no pod in the input carries: "
+                "no proxy serves this gateway",
+                entry,
+            )
+
+
+def _gateway_ports(mesh: MeshIndex, selector: dict[str, Any]) -> set[int] | None:
+    """The ports a Gateway's pods are reachable on through their Services: each TCP port's
+    integer targetPort and the port it maps from, or the port itself (None: the input has
+    no Service for the pods)."""
+    ports: set[int] | None = None
+    for pod, labels in mesh.pods(selector):
+        for service in mesh.services_in(pod.namespace):
+            wanted = mapping(service.spec.get("selector"))
+            if not all(labels.get(k) == v for k, v in wanted.items()):
+                continue
+            ports = ports if ports is not None else set()
+            for port in sequence(service.spec.get("ports")):
+                port = mapping(port)
+                if port.get("protocol", "TCP") != "TCP":
+                    continue  # unset is TCP, as the API server fills it in
+                target, number = port.get("targetPort"), port.get("port")
+                if isinstance(target, int) and target:
+                    ports.add(target)
+                if isinstance(number, int):
+                    ports.add(number)
+    return ports
+
+
+@rule(
+    "MG2414",
+    ("Gateway", "Service", "Pod", "Deployment"),
+    WARNING,
+    "Gateway server port its pods' Services do not expose",
+    "IST0162",
+    istio="IST0162",
+    scope="mesh",
+)
+def gateway_port_not_exposed(mesh: MeshIndex) -> Iterator[Problem]:
+    """A Gateway server listens on a port that no Service of the gateway's pods exposes
+    (as a port or a targetPort): traffic cannot reach the listener. Checked when the
+    input holds the gateway's pods and their Services."""
+    for entry in mesh.of_kind("Gateway"):
+        selector = mapping(entry.spec.get("selector"))
+        ports = _gateway_ports(mesh, selector)
+        if ports is None:
+            continue
+        for i, server in enumerate(sequence(entry.spec.get("servers"))):
+            number = mapping(mapping(server).get("port")).get("number")
+            if isinstance(number, int) and number not in ports:
+                yield Problem(
+                    ("spec", "servers", i, "port", "number"),
+                    f"port {number} is not exposed by the Services of the pods this gateway "
+                    f"selects ({_selector_text(selector)}); they expose "
+                    f"{', '.join(map(str, sorted(ports))) or 'no TCP port'}",
+                    entry,
+                )
+
+
 @rule(
     "MG2410",
     ("VirtualService", "Service"),
