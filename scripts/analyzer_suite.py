@@ -38,6 +38,7 @@ CHECKS = {
     "virtualservice.DestinationHostAnalyzer": {"MG2409", "MG2410"},
     "destinationrule.SubsetSelectPodAnalyzer": {"MG2411", "MG2412"},
     "gateway.IngressGatewayPortAnalyzer": {"MG2413", "MG2414"},
+    "service.PortNameAnalyzer": {"MG2415", "MG2416"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

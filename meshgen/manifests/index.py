@@ -139,6 +139,14 @@ class MeshIndex:
     def selects_pods(self, selector: dict[str, Any]) -> bool:
         return next(self.pods(selector), None) is not None
 
+    def services(self) -> Iterator[Manifest]:
+        """Every Kubernetes Service of the input."""
+        return iter(self._services.values())
+
+    def runs_pods(self) -> Iterator[Manifest]:
+        """Every Pod and pod-making workload of the input."""
+        return iter(self._runs_pods)
+
     def services_in(self, namespace: str) -> Iterator[Manifest]:
         """The Kubernetes Services of a namespace."""
         return (s for s in self._services.values() if s.namespace == namespace)

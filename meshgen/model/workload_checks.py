@@ -12,30 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from meshgen.manifests.ports import HTTP_PROTOCOLS, PROTOCOLS
+from meshgen.manifests.ports import port_protocol as protocol_of
 from meshgen.model.issues import ModelIssue
 from meshgen.model.mesh import ServicePort
 from meshgen.model.plan import MeshPlan, ServicePlan
 from meshgen.model.workloads import DeploymentPlan
 
-# Istio picks a port's protocol from appProtocol, else from its name: `<protocol>` or
-# `<protocol>-<suffix>`. Unknown or missing names are sniffed, which HTTP survives.
-_HTTP_PROTOCOLS = frozenset({"http", "http2", "grpc", "grpc-web", "kubernetes.io/h2c"})
-_NOT_HTTP_PROTOCOLS = frozenset({"tcp", "tls", "https", "mongo", "mysql", "redis", "udp"})
+# Ports whose protocol Istio knows and HTTP rules do not apply to (sniffed ones are fine).
+_NOT_HTTP_PROTOCOLS = PROTOCOLS - HTTP_PROTOCOLS | {"sctp"}
 
 
 def port_protocol(port: ServicePort) -> str | None:
     """The protocol Istio gives ``port``, or None when it sniffs it."""
-    if port.protocol not in (None, "TCP"):
-        return port.protocol.lower()
-    if port.app_protocol is not None:
-        return port.app_protocol.lower()
-    if port.name is None:
-        return None
-    name = port.name.lower()
-    if name.startswith("grpc-web"):
-        return "grpc-web"
-    prefix = name.split("-", 1)[0]
-    return prefix if prefix in _HTTP_PROTOCOLS | _NOT_HTTP_PROTOCOLS else None
+    if port.protocol not in (None, "TCP", "UDP"):
+        return port.protocol.lower()  # SCTP: never HTTP
+    return protocol_of(port.name, port.app_protocol, port.protocol, port.number)
 
 
 def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.ports import port_protocol
 from meshgen.validation.rules.registry import ERROR, INFO, WARNING, Problem, rule
 
 
@@ -288,6 +289,141 @@ def gateway_port_not_exposed(mesh: MeshIndex) -> Iterator[Problem]:
                     f"{', '.join(map(str, sorted(ports))) or 'no TCP port'}",
                     entry,
                 )
+
+
+# Namespaces whose objects Istio's analysis never sees, and the labels of Istio's own.
+_SYSTEM_NAMESPACES = frozenset(
+    {"kube-system", "kube-public", "kube-node-lease", "local-path-storage"}
+)
+
+
+def _istio_control_plane(manifest: Manifest) -> bool:
+    labels = mapping(mapping(manifest.document.get("metadata")).get("labels"))
+    return "istio" in labels or labels.get("release") == "istio"
+
+
+def _mesh_services(mesh: MeshIndex) -> Iterator[Manifest]:
+    """The Services Istio's port analysis looks at: not system, not Istio's own."""
+    for service in mesh.services():
+        labels = mapping(mapping(service.document.get("metadata")).get("labels"))
+        managed = str(labels.get("gateway.istio.io/managed", ""))
+        if (
+            service.namespace not in _SYSTEM_NAMESPACES
+            and not _istio_control_plane(service)
+            and not managed.startswith("istio.io-")
+        ):
+            yield service
+
+
+def _port_problems(service: Manifest) -> Iterator[tuple[int, dict[str, Any], str | None]]:
+    for i, port in enumerate(sequence(service.spec.get("ports"))):
+        port = mapping(port)
+        name = port.get("name") if isinstance(port.get("name"), str) else None
+        app = port.get("appProtocol") if isinstance(port.get("appProtocol"), str) else None
+        number = port.get("port") if isinstance(port.get("port"), int) else None
+        protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else None
+        yield i, port, port_protocol(name, app, protocol, number)
+
+
+@rule(
+    "MG2415",
+    "Service",
+    INFO,
+    "Service port whose name gives Istio no protocol",
+    "IST0118",
+    istio="IST0118",
+    scope="mesh",
+)
+def port_name_convention(mesh: MeshIndex) -> Iterator[Problem]:
+    """A Service port that is unnamed, or whose name is not `<protocol>[-<suffix>]` (http,
+    http2, grpc, tcp, tls, https, mongo, mysql, redis...) and has no `appProtocol`: Istio
+    sniffs its protocol, which costs latency and can guess wrong for server-first
+    protocols. Name it, say `http-web` or `tcp-db`."""
+    for service in _mesh_services(mesh):
+        if service.spec.get("type") == "ExternalName":
+            continue  # MG2416's
+        for i, port, protocol in _port_problems(service):
+            if protocol is None:
+                yield Problem(
+                    ("spec", "ports", i),
+                    f"port {port.get('port')} is {repr(port['name']) if 'name' in port else 'unnamed'}: "
+                    "Istio sniffs its protocol; name it <protocol>[-<suffix>] (http-web, "
+                    "grpc, tcp-db) or set appProtocol",
+                    service,
+                )
+
+
+@rule(
+    "MG2416",
+    "Service",
+    WARNING,
+    "ExternalName Service port without a protocol Istio can route",
+    "IST0150",
+    istio="IST0150",
+    scope="mesh",
+)
+def external_name_port_name(mesh: MeshIndex) -> Iterator[Problem]:
+    """Istio cannot sniff the protocol of an ExternalName Service: a port without a
+    protocol in its name or `appProtocol`, or named just `tcp`, is not routed as meant."""
+    for service in _mesh_services(mesh):
+        if service.spec.get("type") != "ExternalName":
+            continue
+        for i, port, protocol in _port_problems(service):
+            if protocol is None or port.get("name") == "tcp":
+                yield Problem(
+                    ("spec", "ports", i),
+                    f"port {port.get('port')} of an ExternalName Service needs its protocol "
+                    "in its name (http, https, tls, tcp-<suffix>) or in appProtocol",
+                    service,
+                )
+
+
+_PROXY_UID = 1337
+_PROXY_CONTAINERS = frozenset({"istio-proxy", "istio-operator"})
+
+
+@rule(
+    "MG2417",
+    ("Pod", "Deployment", "StatefulSet", "DaemonSet"),
+    WARNING,
+    "application running as the sidecar's user ID 1337",
+    "IST0144",
+    istio="IST0144",
+    scope="mesh",
+)
+def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
+    """An application pod or container runs as user 1337, the ID Istio's sidecar runs as
+    and whose traffic it does not intercept: its requests bypass the mesh. Use another
+    user ID. Reported once per resource, where it is first set."""
+    for manifest in mesh.runs_pods():
+        if manifest.kind not in ("Pod", "Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        if _istio_control_plane(manifest):
+            continue
+        at: tuple[str | int, ...] = (
+            ("spec",) if manifest.kind == "Pod" else ("spec", "template", "spec")
+        )
+        pod: Any = manifest.document
+        for key in at:
+            pod = mapping(pod).get(key)
+        places = [((*at, "securityContext"), mapping(pod).get("securityContext"))]
+        for i, container in enumerate(sequence(mapping(pod).get("containers"))):
+            if mapping(container).get("name") not in _PROXY_CONTAINERS:
+                places.append(
+                    (
+                        (*at, "containers", i, "securityContext"),
+                        mapping(container).get("securityContext"),
+                    )
+                )
+        for path, context in places:
+            if mapping(context).get("runAsUser") == _PROXY_UID:
+                yield Problem(
+                    (*path, "runAsUser"),
+                    "runs as user 1337, the sidecar's, whose traffic the sidecar does not "
+                    "intercept: these pods' requests bypass the mesh",
+                    manifest,
+                )
+                break
 
 
 @rule(
