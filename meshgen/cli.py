@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from meshgen import __version__
 from meshgen.errors import InputError, MeshgenError, UsageError
 from meshgen.findings import Finding, Severity
+from meshgen.releases import ISTIO_RELEASE, KUBERNETES_RELEASE
 
 if TYPE_CHECKING:
     from meshgen.config import Settings
@@ -188,7 +189,7 @@ def _render_arguments(parser: argparse.ArgumentParser) -> None:
         "--crds",
         metavar="FILE",
         help="check the output against these CRDs (see validate --crds) instead of the "
-        "bundled Istio 1.18 schemas, for fields newer Istio releases added",
+        "bundled Istio schemas, for the exact Istio you run",
     )
 
 
@@ -222,8 +223,8 @@ def _render(args: argparse.Namespace, io: Streams) -> int:
             for p in problems
         ):
             print(
-                "meshgen: the bundled schemas are Istio 1.18's; for fields newer releases "
-                "added, pass your Istio's CRDs with --crds",
+                f"meshgen: the bundled schemas are Istio {ISTIO_RELEASE}'s; for a field of "
+                "another release, pass your Istio's CRDs with --crds",
                 file=io.stderr,
             )
         print(
@@ -411,6 +412,9 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     findings = [f for f in result.findings if not _suppressed(f, suppressions)]
     io.stdout.write(_format_findings(args.format, findings, result.files, len(result.checked)))
     if args.verbose:
+        from meshgen.validation.schemaset import schemas_for
+
+        print(f"checked against {schemas_for(crds or None).source}", file=io.stderr)
         for skipped in result.skipped:
             print(f"{skipped.file}: skipped {skipped.what}: {skipped.reason}", file=io.stderr)
     strict = settings.strict if args.strict is None else args.strict
@@ -717,7 +721,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=_FORMATTER,
     )
-    parser.add_argument("--version", action="version", version=f"meshgen {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"meshgen {__version__} (schemas of Istio {ISTIO_RELEASE} and Kubernetes "
+        f"{KUBERNETES_RELEASE})",
+    )
     parser.add_argument(
         "--traceback", action="store_true", help="on an internal error, print the stack trace"
     )

@@ -1,22 +1,29 @@
-"""Vendor Istio's Gateway, VirtualService and DestinationRule schemas into schemas/istio/.
+"""Vendor the schemas of every Istio kind and served version into schemas/istio/.
 
     python scripts/vendor_istio_schemas.py           # fetch the pinned packages, rewrite
     python scripts/vendor_istio_schemas.py --check   # fetch, compare, exit 1 on drift
 
-Source: the npm package @kubernetes-models/istio (MIT), generated from Istio 1.18.0's
-crd-all.gen.yaml, which embeds each schema as a JavaScript object literal, and
-@kubernetes-models/apimachinery (MIT) for ObjectMeta. Both are fetched with `npm pack`
-and checked against the integrity hashes pinned below before anything is read.
+Two registry sources, combined, because neither alone is both current and faithful:
 
-Each written schema is the package's literal, unchanged but for two things: ObjectMeta
-and what it references are copied in under `$defs` (the package refers to another
-package), and `v1`, which Istio 1.18 did not serve yet, is `v1beta1` with its apiVersion
-changed (the two versions have the same fields in every later Istio release).
+- npm @kubernetes-models/istio 2.3.0 (MIT) embeds Istio 1.18.0's CRD schemas as
+  JavaScript object literals: every constraint of the CRD (oneOf, required, enums,
+  int-or-string, bounds), for the kinds and versions Istio 1.18 served. ObjectMeta comes
+  from @kubernetes-models/apimachinery 1.2.2 (MIT). Both are fetched with `npm pack`.
+- PyPI cloudcoil-models-istio 1.31.0.1 (Apache-2.0) is Pydantic source generated from
+  Istio 1.31's CRDs: every kind, version and field Istio serves today, with types, enums
+  and bounds, but not the CRD's oneOf and required rules. It is read with `ast`, never
+  imported, from the wheel fetched with `pip download`.
+
+Each written schema is Istio 1.18's for that kind (the nearest version it served, with
+the apiVersion changed), with every field, nested field and enum value that Istio 1.31
+adds merged in; a kind 1.18 did not have (TrafficExtension) is 1.31's alone. Every
+package is checked against the integrity hash pinned below before anything is read.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
 import hashlib
 import json
@@ -25,8 +32,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from istio_fields import Module, merge
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "schemas" / "istio"
@@ -41,10 +52,13 @@ APIMACHINERY_INTEGRITY = (
     "sha512-d7r1sojRKFPJOgR7Oefh7hlzSZzCEi1hno8Rz6vD96gwmsBOi7KijUcOXnFJ7pgaw3"
     "jGuAr62idBkrBbqBz4XA=="
 )
-ISTIO_RELEASE = "1.18.0"
-KINDS = ("Gateway", "VirtualService", "DestinationRule")
-PACKAGE_VERSIONS = ("v1beta1", "v1alpha3")
-GROUP = "networking.istio.io"
+FIELDS = ("cloudcoil-models-istio", "1.31.0.1")
+FIELDS_WHEEL = "cloudcoil_models_istio-1.31.0.1-py3-none-any.whl"
+FIELDS_SHA256 = "c5b6c11a25d8848ad5bbb18a010b45a7569d3cde8b047074ad4d4b87a5d5645a"
+ISTIO_RELEASE = "1.31"
+CONSTRAINTS_RELEASE = "1.18.0"
+# The version of the same kind in Istio 1.18 whose constraints a newer version inherits.
+_EARLIER = {"v1": ("v1beta1", "v1alpha1"), "v1beta1": ("v1alpha3",)}
 
 _LITERAL = re.compile(r"^const schema = (\{.*?^\});", re.S | re.M)
 _REF = re.compile(r"^(io\.k8s\.[A-Za-z0-9.]+)#$")
@@ -126,42 +140,124 @@ def apimachinery_defs(root: Path, wanted: set[str]) -> dict[str, Any]:
     return {name: _local_refs(defs[name]) for name in sorted(defs)}
 
 
-def build(istio: Path, apimachinery: Path) -> dict[str, str]:
+def fetch_fields(into: Path) -> zipfile.ZipFile:
+    """`pip download` the pinned wheel of generated Istio models; verify it."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--python-version",
+            "3.14",
+            "--dest",
+            str(into),
+            f"{FIELDS[0]}=={FIELDS[1]}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = into / FIELDS_WHEEL
+    actual = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if actual != FIELDS_SHA256:
+        raise SystemExit(f"{FIELDS_WHEEL}: sha256 {actual} is not the pinned {FIELDS_SHA256}")
+    return zipfile.ZipFile(wheel)
+
+
+def current_kinds(wheel: zipfile.ZipFile) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(group, version, kind) -> the spec schema Istio serves today."""
+    out = {}
+    for name in sorted(wheel.namelist()):
+        parts = name.split("/")
+        if len(parts) != 5 or not parts[4].startswith("v") or not parts[4].endswith(".py"):
+            continue
+        group, version = f"{parts[3]}.istio.io", parts[4].removesuffix(".py")
+        module = Module(wheel.read(name).decode("utf-8"))
+        for kind, spec in module.resources().items():
+            out[(group, version, kind)] = module.schema(ast.Name(spec))
+    return out
+
+
+def _wrapped(group: str, version: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A kind Istio 1.18 did not have: its spec inside the fields every object has."""
+    return {
+        "type": "object",
+        "properties": {
+            "apiVersion": {"type": "string", "enum": [f"{group}/{version}"]},
+            "kind": {"type": "string", "enum": [kind]},
+            "metadata": {"$ref": f"#/$defs/{_OBJECT_META}"},
+            "spec": spec,
+            "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+        },
+        "required": ["apiVersion", "kind", "spec"],
+    }
+
+
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+
+def build(istio: Path, apimachinery: Path, fields: zipfile.ZipFile) -> dict[str, str]:
     """Every vendored file's path (relative to schemas/istio) and text."""
     files: dict[str, str] = {}
-    for version in PACKAGE_VERSIONS:
-        for kind in KINDS:
-            schema = literal(istio / GROUP / version / f"{kind}.js")
-            schema = {
-                **_local_refs(schema),
-                "$defs": apimachinery_defs(apimachinery, _refs(schema)),
-            }
-            files[f"{GROUP}/{version}/{kind}.json"] = json.dumps(schema, indent=1) + "\n"
-            if version == "v1beta1":
-                v1 = json.loads(json.dumps(schema))
-                v1["properties"]["apiVersion"]["enum"] = [f"{GROUP}/v1"]
-                files[f"{GROUP}/v1/{kind}.json"] = json.dumps(v1, indent=1) + "\n"
+    combined = []
+    for (group, version, kind), spec in sorted(current_kinds(fields).items()):
+        earlier = [
+            v
+            for v in (version, *_EARLIER.get(version, ()))
+            if (istio / group / v / f"{kind}.js").exists()
+        ]
+        if earlier:
+            schema = _local_refs(literal(istio / group / earlier[0] / f"{kind}.js"))
+            schema["properties"]["apiVersion"]["enum"] = [f"{group}/{version}"]
+            schema["properties"]["spec"] = merge(schema["properties"]["spec"], spec)
+            combined.append(f"{group}/{version} {kind}: Istio 1.18's {earlier[0]} + 1.31's fields")
+        else:
+            schema = _wrapped(group, version, kind, spec)
+            combined.append(f"{group}/{version} {kind}: Istio 1.31's fields only")
+        schema["$defs"] = apimachinery_defs(apimachinery, {_OBJECT_META})
+        files[f"{group}/{version}/{kind}.json"] = json.dumps(schema, indent=1) + "\n"
     files["LICENSE"] = (istio / "LICENSE").read_text(encoding="utf-8")
+    (license_name,) = [n for n in fields.namelist() if n.endswith("licenses/LICENSE")]
+    files["LICENSE-cloudcoil-models-istio"] = fields.read(license_name).decode("utf-8")
     provenance = {
         "sources": [
             {
                 "package": ISTIO[0],
+                "registry": "npm",
                 "version": ISTIO[1],
                 "integrity": ISTIO_INTEGRITY,
                 "license": "MIT",
+                "used_for": f"the CRD schemas of Istio {CONSTRAINTS_RELEASE}: every constraint",
             },
             {
                 "package": APIMACHINERY[0],
+                "registry": "npm",
                 "version": APIMACHINERY[1],
                 "integrity": APIMACHINERY_INTEGRITY,
                 "license": "MIT",
                 "used_for": "ObjectMeta and the schemas it refers to",
             },
+            {
+                "package": FIELDS[0],
+                "registry": "PyPI",
+                "version": FIELDS[1],
+                "file": FIELDS_WHEEL,
+                "sha256": FIELDS_SHA256,
+                "license": "Apache-2.0",
+                "used_for": f"the kinds, versions, fields and enums of Istio {ISTIO_RELEASE}",
+            },
         ],
         "istio_release": ISTIO_RELEASE,
         "generated_by": "scripts/vendor_istio_schemas.py",
-        "notes": "v1 is v1beta1 with apiVersion networking.istio.io/v1 (Istio 1.18 served "
-        "v1beta1 and v1alpha3 only; v1 has the same fields).",
+        "schemas": combined,
+        "gaps": [
+            "A field added after Istio 1.18 has its type, enum and bounds, but not the CRD's "
+            "oneOf or required rules (the generated models do not carry them).",
+            "CEL rules (x-kubernetes-validations) are not bundled; validate --crds checks them.",
+        ],
         "sha256": {
             path: hashlib.sha256(text.encode("utf-8")).hexdigest()
             for path, text in sorted(files.items())
@@ -179,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         files = build(
             fetch(ISTIO, ISTIO_INTEGRITY, Path(temp)),
             fetch(APIMACHINERY, APIMACHINERY_INTEGRITY, Path(temp)),
+            fetch_fields(Path(temp)),
         )
     stale = [
         p

@@ -20,6 +20,7 @@ LAYERS = [
         "meshgen._resources",
         "meshgen._output",
         "meshgen.banner",
+        "meshgen.releases",
     ),
     ("meshgen.manifests",),
     ("meshgen.model", "meshgen.schema"),

@@ -12,6 +12,8 @@ import json
 import pytest
 from conftest import ROOT
 
+from meshgen.releases import ISTIO_RELEASE, KUBERNETES_RELEASE
+
 SCHEMAS = ROOT / "schemas" / "istio"
 PROVENANCE = json.loads((SCHEMAS / "provenance.json").read_text(encoding="utf-8"))
 
@@ -29,20 +31,58 @@ def test_every_vendored_file_is_accounted_for() -> None:
     assert present == set(PROVENANCE["sha256"])
 
 
-def test_provenance_names_source_license_and_istio_release() -> None:
-    (istio, apimachinery) = PROVENANCE["sources"]
-    assert (istio["package"], istio["version"], istio["license"]) == (
+def test_provenance_names_sources_licenses_and_the_istio_release() -> None:
+    constraints, apimachinery, fields = PROVENANCE["sources"]
+    assert (constraints["package"], constraints["version"], constraints["license"]) == (
         "@kubernetes-models/istio",
         "2.3.0",
         "MIT",
     )
     assert apimachinery["integrity"].startswith("sha512-")
-    assert PROVENANCE["istio_release"] == "1.18.0"
+    assert (fields["package"], fields["registry"], fields["license"]) == (
+        "cloudcoil-models-istio",
+        "PyPI",
+        "Apache-2.0",
+    )
+    assert len(fields["sha256"]) == 64
+    assert PROVENANCE["istio_release"] == ISTIO_RELEASE
 
 
-@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1alpha3"])
-@pytest.mark.parametrize("kind", ["Gateway", "VirtualService", "DestinationRule"])
-def test_every_served_version_of_every_kind_is_bundled(version: str, kind: str) -> None:
-    schema = json.loads((SCHEMAS / "networking.istio.io" / version / f"{kind}.json").read_text())
-    assert schema["properties"]["apiVersion"]["enum"] == [f"networking.istio.io/{version}"]
+def test_the_kubernetes_release_is_the_vendored_one() -> None:
+    provenance = json.loads((ROOT / "schemas/kubernetes/provenance.json").read_text())
+    assert provenance["kubernetes_release"] == KUBERNETES_RELEASE
+
+
+SERVED = [
+    (group, version, kind)
+    for group in ("networking.istio.io",)
+    for version in ("v1", "v1beta1", "v1alpha3")
+    for kind in (
+        "DestinationRule",
+        "Gateway",
+        "ServiceEntry",
+        "Sidecar",
+        "VirtualService",
+        "WorkloadEntry",
+        "WorkloadGroup",
+    )
+] + [
+    ("networking.istio.io", "v1alpha3", "EnvoyFilter"),
+    ("networking.istio.io", "v1beta1", "ProxyConfig"),
+    *(
+        ("security.istio.io", version, kind)
+        for version in ("v1", "v1beta1")
+        for kind in ("AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication")
+    ),
+    ("telemetry.istio.io", "v1", "Telemetry"),
+    ("telemetry.istio.io", "v1alpha1", "Telemetry"),
+    ("extensions.istio.io", "v1alpha1", "WasmPlugin"),
+    ("extensions.istio.io", "v1alpha1", "TrafficExtension"),
+]
+
+
+@pytest.mark.parametrize(("group", "version", "kind"), SERVED)
+def test_every_served_version_of_every_kind_is_bundled(group: str, version: str, kind: str) -> None:
+    schema = json.loads((SCHEMAS / group / version / f"{kind}.json").read_text())
+    assert schema["properties"]["apiVersion"]["enum"] == [f"{group}/{version}"]
     assert schema["properties"]["kind"]["enum"] == [kind]

@@ -9,11 +9,10 @@ from functools import lru_cache
 from typing import Any
 
 from meshgen._resources import data_dir
+from meshgen.releases import ISTIO_RELEASE, KUBERNETES_RELEASE
 from meshgen.validation.structural import to_json_schema
 
 ISTIO_GROUP = "networking.istio.io"
-BUNDLED_KINDS = ("Gateway", "VirtualService", "DestinationRule")
-BUNDLED_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 # The Kubernetes kinds meshgen writes, from schemas/kubernetes/ (see its provenance.json).
 KUBERNETES_KINDS = (
     ("v1", "Namespace"),
@@ -185,14 +184,19 @@ def bundled() -> SchemaSet:
     schemas/kubernetes)."""
     folder = data_dir("schemas")
     schemas = {}
-    for version in BUNDLED_VERSIONS:
-        for kind in BUNDLED_KINDS:
-            path = folder / "istio" / ISTIO_GROUP / version / f"{kind}.json"
-            schemas[(f"{ISTIO_GROUP}/{version}", kind)] = json.loads(path.read_text("utf-8"))
+    for group in (folder / "istio").iterdir():  # <group>/<version>/<Kind>.json
+        for version in group.iterdir() if group.is_dir() else ():
+            for path in version.iterdir():
+                kind = path.name.removesuffix(".json")
+                schemas[(f"{group.name}/{version.name}", kind)] = json.loads(
+                    path.read_text("utf-8")
+                )
     for api_version, kind in KUBERNETES_KINDS:
         path = folder / "kubernetes" / api_version / f"{kind}.json"
         schemas[(api_version, kind)] = json.loads(path.read_text("utf-8"))
-    return SchemaSet(schemas, "bundled schemas (Istio 1.18, Kubernetes 1.37)")
+    return SchemaSet(
+        schemas, f"bundled schemas (Istio {ISTIO_RELEASE}, Kubernetes {KUBERNETES_RELEASE})"
+    )
 
 
 def schemas_for(crds: str | None) -> SchemaSet:

@@ -26,6 +26,7 @@ from meshgen.manifests.sources import (
     read,
     template_reason,
 )
+from meshgen.releases import ISTIO_RELEASE, NEWER_ISTIO_FIELDS
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
@@ -106,6 +107,17 @@ class SchemaIssue(NamedTuple):
     quote: bool = False
 
 
+def _newer_istio(path: tuple[Any, ...], key: Any) -> str:
+    """A hint when ``key`` is a field Istio added after the bundled release."""
+    parent = next((p for p in reversed(path) if isinstance(p, str)), None)
+    if (parent, key) in NEWER_ISTIO_FIELDS:
+        return (
+            f"; Istio added it after {ISTIO_RELEASE}, the release meshgen bundles: pass your "
+            "Istio's CRDs with --crds"
+        )
+    return ""
+
+
 def _schema_issues(error: Any) -> Iterator[SchemaIssue]:
     """The issues one jsonschema error stands for."""
     path = tuple(error.absolute_path)
@@ -114,7 +126,7 @@ def _schema_issues(error: Any) -> Iterator[SchemaIssue]:
         known = list(schema.get("properties", {}))
         for key in instance:
             if key not in known:
-                hint = did_you_mean(str(key), known)
+                hint = did_you_mean(str(key), known) or _newer_istio(path, key)
                 yield SchemaIssue("MG100", (*path, key), f"unknown field{hint}", at_key=True)
     elif kind == "type":
         yield SchemaIssue(
