@@ -69,6 +69,10 @@ BASE_CODES: dict[str, Code] = {
         Code("MG106", Severity.ERROR, "CEL validation rule violated"),
         Code("MG107", Severity.INFO, "CEL validation rule not evaluated offline"),
         Code("MG108", Severity.WARNING, "the same resource twice in one run"),
+        Code(
+            "MG109", Severity.ERROR, "name, namespace, label or annotation the API server refuses"
+        ),
+        Code("MG110", Severity.ERROR, "two items of a map-type list with the same key"),
     )
 }
 

@@ -77,8 +77,8 @@ CASES: dict[str, tuple[Callable[[], bytes], int, str]] = {
         lambda: GATEWAY.replace(
             "{name: g}", "{name: g, annotations: {a: '" + "x" * 1_000_000 + "'}}"
         ).encode(),
-        0,
-        "1 resource checked",
+        1,
+        "annotations total 1,000,001 bytes; the API server allows 262,144",
     ),
     "not YAML at all": (
         _meant(lambda: b"<html><body>[ x: y: z ]</body></html>\n:: - ]]\n"),

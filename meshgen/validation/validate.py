@@ -27,6 +27,7 @@ from meshgen.manifests.sources import (
     template_reason,
 )
 from meshgen.releases import ISTIO_RELEASE, NEWER_ISTIO_FIELDS
+from meshgen.validation.apiserver import refusals
 from meshgen.validation.schemaset import SchemaSet, bundled
 from meshgen.validation.structural import prune_nulls
 
@@ -260,6 +261,10 @@ def _validate_document(
             for error in validator.full.iter_errors(pruned)
             for i in _schema_issues(error)
         ]
+    found.extend(
+        manifest.finding(r.code, r.message, r.path, key=r.at_key)
+        for r in refusals(api_version, kind, pruned)
+    )
     # Part of the mesh for checks across resources, even with problems of its own.
     report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
     if is_istio(pruned) and not found:
