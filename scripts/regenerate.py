@@ -194,6 +194,7 @@ def rules_page() -> str:
         ("Gateway", lambda r: r.scope == "resource" and r.kinds == ("Gateway",)),
         ("VirtualService", lambda r: r.scope == "resource" and r.kinds == ("VirtualService",)),
         ("DestinationRule", lambda r: r.scope == "resource" and r.kinds == ("DestinationRule",)),
+        ("ServiceEntry", lambda r: r.scope == "resource" and r.kinds == ("ServiceEntry",)),
         ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),
         ("meshgen's mesh lint", lambda r: r.scope == "mesh" and "lint" in r.refs),
     ]

@@ -215,9 +215,9 @@ def test_ignore_takes_meshgen_and_istio_codes_in_comma_lists(tmp_path: Path) -> 
 def test_an_unknown_code_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "db.yaml"
     path.write_text(DB_TLS)
-    code, out, err = run("validate", "--ignore", "MG2045", str(path))
+    code, out, err = run("validate", "--ignore", "MG2103X", str(path))
     assert (code, out) == (2, "")
-    assert err == "meshgen: --ignore: unknown code MG2045; did you mean 'MG2504'?\n"
+    assert err == "meshgen: --ignore: unknown code MG2103X; did you mean 'MG2103'?\n"
 
 
 def test_suppress_takes_istioctl_resource_patterns(tmp_path: Path) -> None:

@@ -66,3 +66,8 @@ def test_near_miss_does_not(code: str) -> None:
     assert not [f for f in report.findings if f.code.startswith("MG1")], (
         "the example must pass the schema"
     )
+
+
+def test_the_rules_page_documents_every_rule() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert [code for code in RULES if f"### {code}\n" not in page] == []

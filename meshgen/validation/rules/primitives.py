@@ -25,6 +25,11 @@ _JWT_CLAIM = re.compile(
 )
 
 
+def is_port_name(value: str) -> bool:
+    """C8: a DNS label in either case (digits alone allowed), at most 63 characters."""
+    return len(value) <= 63 and bool(_DNS_LABEL_ANY_CASE.fullmatch(value))
+
+
 def is_dns1123_label(value: str) -> bool:
     return len(value) <= 63 and _DNS1123_LABEL.fullmatch(value) is not None
 
