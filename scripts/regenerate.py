@@ -195,6 +195,19 @@ def rules_page() -> str:
         ("VirtualService", lambda r: r.scope == "resource" and r.kinds == ("VirtualService",)),
         ("DestinationRule", lambda r: r.scope == "resource" and r.kinds == ("DestinationRule",)),
         ("ServiceEntry", lambda r: r.scope == "resource" and r.kinds == ("ServiceEntry",)),
+        (
+            "Security policies and WorkloadEntry",
+            lambda r: (
+                r.scope == "resource"
+                and set(r.kinds)
+                & {
+                    "AuthorizationPolicy",
+                    "PeerAuthentication",
+                    "RequestAuthentication",
+                    "WorkloadEntry",
+                }
+            ),
+        ),
         ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),
         ("meshgen's mesh lint", lambda r: r.scope == "mesh" and "lint" in r.refs),
     ]

@@ -31,6 +31,7 @@ def _schemas() -> SchemaSet:
 
 
 COMPLETE = "# Checked with --complete"  # an example's first line, for rules that need it
+CEL_TOO = "# Also a CEL rule of the CRD"  # ... for webhook rules the CRD's CEL rules repeat
 
 
 def _validate(code: str, text: str) -> Report:
@@ -52,11 +53,15 @@ def test_every_rule_has_both_examples_and_every_example_a_rule() -> None:
 
 @pytest.mark.parametrize("code", sorted(RULES))
 def test_failing_example_triggers_the_rule(code: str) -> None:
-    report = _validate(code, RULES[code].example("fail"))
+    example = RULES[code].example("fail")
+    report = _validate(code, example)
     assert [f for f in report.findings if f.code == code], report.findings
-    assert not [f for f in report.findings if f.code.startswith("MG1")], (
-        "the example must pass the schema"
-    )
+    cel_too = example.startswith(CEL_TOO)  # the CRD's CEL rules say the same, with --crds
+    assert not [
+        f
+        for f in report.findings
+        if f.code.startswith("MG1") and not (cel_too and f.code == "MG106")
+    ], "the example must pass the schema"
 
 
 @pytest.mark.parametrize("code", sorted(RULES))

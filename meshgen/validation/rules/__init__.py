@@ -17,6 +17,7 @@ from meshgen.validation.rules import (  # noqa: F401  (each module registers its
     common,
     destinationrule,
     gateway,
+    security,
     serviceentry,
     virtualservice,
 )

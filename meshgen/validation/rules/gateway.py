@@ -75,12 +75,14 @@ _REJECTED_ANNOTATIONS = {
     "M1 M2 M3 M4",
 )
 def rejected_annotations(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
-    """Istio's webhook rejects Gateways, VirtualServices and DestinationRules that carry
-    `istio.io/dry-run` (only AuthorizationPolicy supports it) or the internal annotations
+    """Istio's webhook rejects resources that carry `istio.io/dry-run` (only
+    AuthorizationPolicy supports it) or the internal annotations
     `internal.istio.io/webhook-always-reject`, `internal.istio.io/parent-namespace` and
     `internal.istio.io/parents`, which only Istio itself sets."""
     annotations = p.mapping(resource.get("metadata")).get("annotations") or {}
     for name, why in _REJECTED_ANNOTATIONS.items():
+        if name == "istio.io/dry-run" and resource.get("kind") == "AuthorizationPolicy":
+            continue  # its own rules (MG2708)
         if name in annotations:
             yield ("metadata", "annotations", name), f"annotation {name}: {why}"
 
