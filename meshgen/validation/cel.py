@@ -8,7 +8,10 @@ offline check does not have: they are skipped.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +28,108 @@ class Violation:
     rule: str
     message: str
     evaluated: bool  # False: the rule could not be evaluated offline (see message)
+    code: str = "MG106"  # MG110 for items of a map- or set-type list that share their key
+
+
+# CEL names a property by an escaped form when its name is a CEL keyword or holds
+# characters CEL identifiers cannot: `namespace` is `self.__namespace__`.
+_RESERVED = frozenset(
+    {
+        "true", "false", "null", "in", "as", "break", "const", "continue", "else", "for",
+        "function", "if", "import", "let", "loop", "package", "namespace", "return", "var",
+        "void", "while",
+    }
+)  # fmt: skip
+
+
+def escaped(name: str) -> str:
+    """A property name as Kubernetes' CEL spells it."""
+    if name in _RESERVED:
+        return f"__{name}__"
+    return (
+        name.replace("__", "__underscores__")
+        .replace(".", "__dot__")
+        .replace("-", "__dash__")
+        .replace("/", "__slash__")
+    )
+
+
+def with_defaults(schema: Any, value: Any) -> Any:
+    """``value`` with the schema's ``default``s filled in where a property is absent, as
+    the API server applies them before validating."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        out = {
+            k: with_defaults(properties.get(k, schema.get("additionalProperties")), v)
+            for k, v in value.items()
+        }
+        for name, sub in properties.items():
+            if name not in out and isinstance(sub, dict) and "default" in sub:
+                out[name] = with_defaults(sub, json.loads(json.dumps(sub["default"])))
+        return out
+    if isinstance(value, list):
+        return [with_defaults(schema.get("items"), item) for item in value]
+    return value
+
+
+def _cel_view(schema: Any, value: Any) -> Any:
+    """``value`` with its declared property names escaped as CEL sees them."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        if properties is None:
+            extra = schema.get("additionalProperties")
+            return {k: _cel_view(extra, v) for k, v in value.items()}
+        return {escaped(k): _cel_view(properties.get(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cel_view(schema.get("items"), item) for item in value]
+    return value
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+
+
+@dataclass(frozen=True)
+class _URL:
+    """A URL as Kubernetes' CEL `url()` parses it (Go's url.ParseRequestURI): an absolute
+    URI, or an absolute path."""
+
+    scheme: str
+    host: str
+    path: str
+
+    @property
+    def hostname(self) -> str:
+        if self.host.startswith("["):
+            return self.host[1 : self.host.find("]")]
+        return self.host.rsplit(":", 1)[0] if ":" in self.host else self.host
+
+    @property
+    def port(self) -> str:
+        after = self.host[self.host.find("]") + 1 :] if self.host.startswith("[") else self.host
+        return after.rsplit(":", 1)[1] if ":" in after else ""
+
+    @classmethod
+    def parse(cls, text: str) -> _URL | None:
+        if any(c.isspace() or ord(c) < 0x20 for c in text):
+            return None
+        if text.startswith("/"):
+            return cls("", "", text.split("?", 1)[0])
+        scheme, colon, rest = text.partition(":")
+        if not colon or not _SCHEME.fullmatch(scheme):
+            return None
+        rest = rest.split("#", 1)[0].split("?", 1)[0]
+        if not rest.startswith("//"):
+            return cls(scheme.lower(), "", rest)
+        host, slash, path = rest[2:].partition("/")
+        host = host.rsplit("@", 1)[-1]
+        port = host[host.find("]") + 1 :] if host.startswith("[") else host
+        if ":" in port and not port.rsplit(":", 1)[1].isdigit() and port.rsplit(":", 1)[1]:
+            return None
+        return cls(scheme.lower(), host, slash + path)
 
 
 def _strings() -> dict[str, Callable[..., Any]]:
@@ -75,7 +180,29 @@ def _strings() -> dict[str, Callable[..., Any]]:
         found = [celtypes.StringType(m.group(0)) for m in compiled.finditer(text(value))]
         return celtypes.ListType(found if int(limit) < 0 else found[: int(limit)])
 
+    def parse_url(value: Any) -> _URL:
+        parsed = _URL.parse(text(value))
+        if parsed is None:
+            raise ValueError(f"URL parse error during conversion from string: {text(value)}")
+        return parsed
+
+    def is_ip(value: Any) -> Any:
+        candidate = text(value)
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            return celtypes.BoolType(False)
+        return celtypes.BoolType("%" not in candidate)
+
     return {
+        "url": parse_url,
+        "isURL": lambda v: celtypes.BoolType(_URL.parse(text(v)) is not None),
+        "getScheme": lambda u: celtypes.StringType(u.scheme),
+        "getHost": lambda u: celtypes.StringType(u.host),
+        "getHostname": lambda u: celtypes.StringType(u.hostname),
+        "getPort": lambda u: celtypes.StringType(u.port),
+        "getEscapedPath": lambda u: celtypes.StringType(u.path),
+        "isIP": is_ip,
         "substring": substring,
         "charAt": char_at,
         "indexOf": index_of,
@@ -105,7 +232,7 @@ def _program(rule: str) -> Any:
     return environment.program(environment.compile(rule), functions=_strings())
 
 
-def _outcome(rule: str, value: Any) -> bool | str:
+def _outcome(rule: str, value: Any, schema: Any = None) -> bool | str:
     """True when the rule holds, False when it does not, or why it could not be evaluated."""
     from celpy.adapter import json_to_cel
     from celpy.celparser import CELParseError
@@ -116,7 +243,7 @@ def _outcome(rule: str, value: Any) -> bool | str:
     except (CELParseError, CELSyntaxError, CELUnsupportedError):
         return "is not CEL meshgen can compile"
     try:
-        result = program.evaluate({"self": json_to_cel(value)})
+        result = program.evaluate({"self": json_to_cel(_cel_view(schema, value))})
     except (CELEvalError, CELUnsupportedError, TypeError, ValueError, ArithmeticError) as e:
         result = e
     if isinstance(result, Exception):
@@ -175,7 +302,7 @@ def violations(schema: Any, value: Any, path: Path = ()) -> Iterator[Violation]:
             note = f"over meshgen's budget (more than {MAX_RULE_INPUT:,} values)"
             yield Violation(path, rule, f"rule not checked: {note}: {rule}", False)
             continue
-        outcome = _outcome(rule, value)
+        outcome = _outcome(rule, value, schema)
         if outcome is False:
             yield Violation(path, rule, validation.get("message") or f"failed rule: {rule}", True)
         elif isinstance(outcome, str):
@@ -187,5 +314,26 @@ def violations(schema: Any, value: Any, path: Path = ()) -> Iterator[Violation]:
             child = properties.get(key, extra if isinstance(extra, dict) else None)
             yield from violations(child, item, (*path, key))
     elif isinstance(value, list):
+        yield from _list_duplicates(schema, value, path)
         for index, item in enumerate(value):
             yield from violations(schema.get("items"), item, (*path, index))
+
+
+def _list_duplicates(schema: dict[str, Any], value: list[Any], path: Path) -> Iterator[Violation]:
+    """Items of a map-type list with the same keys, or equal items of a set-type list."""
+    kind = schema.get("x-kubernetes-list-type")
+    if kind not in ("map", "set"):
+        return
+    keys = schema.get("x-kubernetes-list-map-keys") or []
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if kind == "map":
+            if not isinstance(item, dict):
+                continue
+            identity = {k: item.get(k) for k in keys}
+        else:
+            identity = item
+        text = json.dumps(identity, sort_keys=True)
+        if text in seen:
+            yield Violation((*path, index), "", f"Duplicate value: {text}", True, "MG110")
+        seen.add(text)

@@ -103,6 +103,7 @@ class SchemaSet:
     source: str
     _validators: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _with_rules: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
+    _with_defaults: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     def served_versions(self, group: str, kind: str) -> list[str]:
         return [
@@ -122,13 +123,29 @@ class SchemaSet:
         return SchemaSet({**self.schemas, **other.schemas}, f"{other.source}, then {self.source}")
 
     def rule_violations(self, api_version: str, kind: str, value: Any) -> list[Any]:
-        """Each CEL rule of the schema that ``value`` breaks (see cel.Violation)."""
+        """Each CEL rule of the schema that ``value`` (defaults applied) breaks (see
+        cel.Violation)."""
         structural = self.schemas.get((api_version, kind))
         if structural is None or not self._has_rules(api_version, kind):
             return []
         from meshgen.validation.cel import violations
 
         return list(violations(structural, value))
+
+    def defaulted(self, api_version: str, kind: str, value: Any) -> Any:
+        """``value`` with the schema's defaults applied, as the API server does before
+        validating it."""
+        key = (api_version, kind)
+        structural = self.schemas.get(key)
+        if structural is None:
+            return value
+        if key not in self._with_defaults:
+            self._with_defaults[key] = '"default"' in json.dumps(structural)
+        if not self._with_defaults[key]:
+            return value
+        from meshgen.validation.cel import with_defaults
+
+        return with_defaults(structural, value)
 
     def _has_rules(self, api_version: str, kind: str) -> bool:
         key = (api_version, kind)

@@ -19,17 +19,23 @@ from typing import Any
 _DROP = frozenset({"nullable", "format", "x-kubernetes-validations"})
 
 
-def to_json_schema(node: Any) -> Any:
-    """A copy of a structural schema that a JSON Schema validator enforces faithfully."""
+_JUNCTORS = frozenset({"oneOf", "anyOf", "allOf", "not"})
+
+
+def to_json_schema(node: Any, in_junctor: bool = False) -> Any:
+    """A copy of a structural schema that a JSON Schema validator enforces faithfully.
+
+    Inside ``oneOf``/``anyOf``/``allOf``/``not`` a schema only constrains values (a
+    structural schema declares its fields outside them), so it refuses no field there."""
     if isinstance(node, list):
-        return [to_json_schema(item) for item in node]
+        return [to_json_schema(item, in_junctor) for item in node]
     if not isinstance(node, dict):
         return node
     out = {
         key: (
-            {name: to_json_schema(prop) for name, prop in value.items()}
+            {name: to_json_schema(prop, in_junctor) for name, prop in value.items()}
             if key in ("properties", "$defs", "definitions")
-            else to_json_schema(value)
+            else to_json_schema(value, in_junctor or key in _JUNCTORS)
         )
         for key, value in node.items()
         if key not in _DROP and not key.startswith("x-kubernetes-")
@@ -48,7 +54,12 @@ def to_json_schema(node: Any) -> Any:
         out.pop("type", None)
         out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
     preserve = node.get("x-kubernetes-preserve-unknown-fields")
-    if "properties" in node and "additionalProperties" not in node and not preserve:
+    if (
+        "properties" in node
+        and "additionalProperties" not in node
+        and not preserve
+        and not in_junctor
+    ):
         out["additionalProperties"] = False
     return out
 

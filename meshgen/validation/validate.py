@@ -247,7 +247,7 @@ def _validate_document(
             report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
-    pruned = prune_nulls(document)
+    pruned = schemas.defaulted(api_version, kind, prune_nulls(document))
     found: list[Finding] = []
     if validator.verdict(pruned) is not True:  # rejected or undecided: explain it in full
         odd = key_not_text(document)
@@ -273,7 +273,7 @@ def _validate_document(
     for violation in schemas.rule_violations(api_version, kind, pruned):
         found.append(
             manifest.finding(
-                "MG106" if violation.evaluated else "MG107",
+                violation.code if violation.evaluated else "MG107",
                 violation.message,
                 violation.path,
                 severity=Severity.ERROR if violation.evaluated else Severity.INFO,

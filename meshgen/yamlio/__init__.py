@@ -211,7 +211,21 @@ def _syntax_finding(error: Exception, filename: str, text: str = "") -> Finding:
         shown = key.group(1) if key else "?"
         return Finding(
             "MG002",
-            f"duplicate key '{shown}'{where}; each key may appear once",
+            f"duplicate key '{shown}'{where}; each key may appear once"
+            + (
+                f"; is a '---' line missing before line {line}?"
+                if column == 1 and shown in ("apiVersion", "kind")
+                else ""
+            ),
+            filename,
+            line,
+            column,
+        )
+    if problem == "found unexpected ':'":
+        return Finding(
+            "MG001",
+            "YAML syntax error: found unexpected ':'; inside [ ] or { }, quote a value that "
+            'holds a colon, like an IPv6 address ("2001:db8::1")',
             filename,
             line,
             column,
