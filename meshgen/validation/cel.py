@@ -253,6 +253,25 @@ def _outcome(rule: str, value: Any, schema: Any = None) -> bool | str:
     return bool(result)
 
 
+# Most rules see small values that repeat across a mesh (`duration(self) >= duration('1ms')`
+# on every "2s"): their outcome is kept, by rule and value, for values this small.
+_MEMO_SIZE = 32
+_MEMO_ENTRIES = 50_000
+_memo: dict[tuple[str, int, str], bool | str] = {}
+
+
+def _memoised_outcome(rule: str, value: Any, schema: Any) -> bool | str:
+    if _size(value, _MEMO_SIZE) > _MEMO_SIZE:
+        return _outcome(rule, value, schema)
+    key = (rule, id(schema), json.dumps(value, sort_keys=True, default=str))
+    found = _memo.get(key)
+    if found is None:
+        found = _outcome(rule, value, schema)
+        if len(_memo) < _MEMO_ENTRIES:
+            _memo[key] = found
+    return found
+
+
 # Kubernetes bounds what one rule may cost; meshgen bounds it by the size of what the rule
 # sees: a rule over a value larger than this (counting every item of every list and map
 # below it) is not evaluated, and says so, rather than run for minutes (a rule comparing
@@ -302,7 +321,7 @@ def violations(schema: Any, value: Any, path: Path = ()) -> Iterator[Violation]:
             note = f"over meshgen's budget (more than {MAX_RULE_INPUT:,} values)"
             yield Violation(path, rule, f"rule not checked: {note}: {rule}", False)
             continue
-        outcome = _outcome(rule, value, schema)
+        outcome = _memoised_outcome(rule, value, schema)
         if outcome is False:
             yield Violation(path, rule, validation.get("message") or f"failed rule: {rule}", True)
         elif isinstance(outcome, str):

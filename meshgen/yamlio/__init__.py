@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -300,32 +301,44 @@ def _may_nest_too_deep(text: str, limits: Limits) -> bool:
 def _depth_finding(text: str, filename: str, limits: Limits) -> Finding | None:
     """A finding at the first collection nested deeper than the limit, or None.
 
-    Counted on the events of PyYAML's pure-Python parser, before anything is built: it
-    reads lazily and has no nesting limit of its own, so the limit and its message are
-    meshgen's whatever libyaml's internal limit is. Only suspicious text gets here.
+    Counted on the parser's events, before anything is built. libyaml's are fast; it
+    may refuse deep flow nesting (`[[[...`) with a limit of its own before the count
+    gets there, and then PyYAML's pure-Python parser, which has none, counts instead, so
+    the limit and its message are meshgen's. Only suspicious text gets here.
     """
     import yaml
+
+    fast = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return _deeper_than(yaml.parse(text, Loader=fast), filename, limits)
+    except yaml.YAMLError as e:
+        if "nesting depth" not in str(getattr(e, "problem", "")):
+            return None  # loading reports the syntax error with its position
+    try:
+        return _deeper_than(yaml.parse(text, Loader=yaml.SafeLoader), filename, limits)
+    except yaml.YAMLError:
+        return None
+
+
+def _deeper_than(events: Iterator[Any], filename: str, limits: Limits) -> Finding | None:
     from yaml.events import CollectionEndEvent, CollectionStartEvent
 
     depth = 0
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if depth > limits.max_depth:
-                    mark = event.start_mark
-                    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-                    return Finding.of(
-                        "MG003",
-                        f"refused: it nests deeper than {limits.max_depth} levels",
-                        filename,
-                        line=line,
-                        column=column,
-                    )
-            elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # loading reports the syntax error with its position
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > limits.max_depth:
+                mark = event.start_mark
+                line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                return Finding.of(
+                    "MG003",
+                    f"refused: it nests deeper than {limits.max_depth} levels",
+                    filename,
+                    line=line,
+                    column=column,
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
     return None
 
 
