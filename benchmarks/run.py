@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import crds
 import hook
 import render
 import validate
@@ -44,6 +45,8 @@ def main() -> int:
     validate.main(["--sizes", *args.validate_sizes, "--repeat", str(args.repeat)])
     print()
     hook.main(["--repeat", str(max(args.repeat, 11))])
+    print()
+    crds.main(["--sizes", "1000", "--repeat", str(args.repeat)])
     return 0
 
 

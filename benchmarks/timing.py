@@ -63,3 +63,21 @@ def paired(a: Callable[[], object], b: Callable[[], object], repeat: int) -> Pai
             times_a.append(seconds(a))
             times_b.append(seconds(b))
     return Paired(times_a, times_b)
+
+
+_PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], capture_output=True, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_rss_mib(*argv: str) -> float:
+    """The peak resident memory of one run of a command, in MiB (Linux reports KiB)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK, *argv], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.split()[-1]) / 1024

@@ -18,6 +18,7 @@ from typing import Any
 
 from meshgen.findings import Finding, Resource, format_path
 from meshgen.importing.convert import (
+    PREFIXES,
     convert_gateway,
     convert_service,
     identity,
@@ -234,7 +235,8 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
         else:
             routing.append(document)
             modelled.add(identity(document))
-    results = [a for a in (_attempt(routing, p) for p in ("plain", "msaez")) if a is not None]
+    presets = ("plain", "msaez") if _msaez_names(routing) else ("plain",)
+    results = [a for a in (_attempt(routing, p) for p in presets) if a is not None]
     if not results:  # cannot happen: passing everything through always renders back
         model: dict[str, Any] = {
             "apiVersion": MODEL_API_VERSION,
@@ -351,6 +353,13 @@ def _raw_notes(model: dict[str, Any]) -> list[Finding]:
                     )
                 )
     return found
+
+
+def _msaez_names(resources: list[dict[str, Any]]) -> bool:
+    """Whether any resource is named as the MSA-Ez preset names them (else the preset
+    cannot give a smaller model, and is not tried)."""
+    prefixes = tuple(p for kinds in PREFIXES.values() for p in kinds.values())
+    return any(identity(r)[2].startswith(prefixes) for r in resources)
 
 
 def _note(code: str, message: str, resource: Resource | None = None, path: str = "") -> Finding:

@@ -50,23 +50,36 @@ def pair_services(members: list[Indexed], preset: str) -> dict[str, list[Indexed
     """
     rules = [(i, r) for i, r in members if r["kind"] == "DestinationRule"]
     services = [(i, r) for i, r in members if r["kind"] == "VirtualService"]
+    # VirtualServices by (namespace, first host) and, with a preset, by (namespace, name).
+    candidates: dict[tuple[Any, ...], list[Indexed]] = {}
+    for j, vs in services:
+        namespace = identity(vs)[1]
+        hosts = (vs.get("spec") or {}).get("hosts") or []
+        if hosts and isinstance(hosts[0], str):
+            candidates.setdefault(("host", namespace, hosts[0]), []).append((j, vs))
+        if preset != "plain":
+            candidates.setdefault(("name", namespace, _key_of(vs, preset)), []).append((j, vs))
     groups: dict[str, list[Indexed]] = {}
     paired: set[int] = set()
     for i, rule in rules:
         namespace, host = identity(rule)[1], (rule.get("spec") or {}).get("host")
-        for j, vs in services:
-            if j in paired or identity(vs)[1] != namespace:
-                continue
-            hosts = (vs.get("spec") or {}).get("hosts") or []
-            same_name = preset != "plain" and _key_of(vs, preset) == _key_of(rule, preset)
-            if (hosts and hosts[0] == host) or same_name:
-                key = _key_of(rule, preset)
-                if _key_of(vs, preset) != key and isinstance(host, str):
-                    key = host.split(".")[0]
-                groups[_unique(key, groups)] = [(i, rule), (j, vs)]
-                paired |= {i, j}
-                break
-        if i not in paired:
+        found = [
+            *candidates.get(("host", namespace, host), []),
+            *(
+                candidates.get(("name", namespace, _key_of(rule, preset)), [])
+                if preset != "plain"
+                else []
+            ),
+        ]
+        free = sorted((j, vs) for j, vs in found if j not in paired)
+        if free:
+            j, vs = free[0]
+            key = _key_of(rule, preset)
+            if _key_of(vs, preset) != key and isinstance(host, str):
+                key = host.split(".")[0]
+            groups[_unique(key, groups)] = [(i, rule), (j, vs)]
+            paired |= {i, j}
+        else:
             groups[_unique(_key_of(rule, preset), groups)] = [(i, rule)]
     for j, vs in services:
         if j not in paired:
