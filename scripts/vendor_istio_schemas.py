@@ -22,7 +22,6 @@ package is checked against the integrity hash pinned below before anything is re
 
 from __future__ import annotations
 
-import argparse
 import ast
 import base64
 import hashlib
@@ -31,15 +30,14 @@ import re
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from istio_fields import Module, merge
+from vendoring import ROOT, pip_wheel, vendor, with_provenance
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "schemas" / "istio"
 
 ISTIO = ("@kubernetes-models/istio", "2.3.0")
@@ -141,30 +139,10 @@ def apimachinery_defs(root: Path, wanted: set[str]) -> dict[str, Any]:
 
 
 def fetch_fields(into: Path) -> zipfile.ZipFile:
-    """`pip download` the pinned wheel of generated Istio models; verify it."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--python-version",
-            "3.14",
-            "--dest",
-            str(into),
-            f"{FIELDS[0]}=={FIELDS[1]}",
-        ],
-        check=True,
-        capture_output=True,
+    """The pinned wheel of generated Istio models (built for Python 3.14, read as text)."""
+    return pip_wheel(
+        FIELDS[0], FIELDS[1], FIELDS_WHEEL, FIELDS_SHA256, into, "--python-version", "3.14"
     )
-    wheel = into / FIELDS_WHEEL
-    actual = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if actual != FIELDS_SHA256:
-        raise SystemExit(f"{FIELDS_WHEEL}: sha256 {actual} is not the pinned {FIELDS_SHA256}")
-    return zipfile.ZipFile(wheel)
 
 
 def current_kinds(wheel: zipfile.ZipFile) -> dict[tuple[str, str, str], dict[str, Any]]:
@@ -258,36 +236,20 @@ def build(istio: Path, apimachinery: Path, fields: zipfile.ZipFile) -> dict[str,
             "oneOf or required rules (the generated models do not carry them).",
             "CEL rules (x-kubernetes-validations) are not bundled; validate --crds checks them.",
         ],
-        "sha256": {
-            path: hashlib.sha256(text.encode("utf-8")).hexdigest()
-            for path, text in sorted(files.items())
-        },
     }
-    files["provenance.json"] = json.dumps(provenance, indent=2) + "\n"
-    return files
+    return with_provenance(files, provenance)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; fail on drift")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as temp:
-        files = build(
-            fetch(ISTIO, ISTIO_INTEGRITY, Path(temp)),
-            fetch(APIMACHINERY, APIMACHINERY_INTEGRITY, Path(temp)),
-            fetch_fields(Path(temp)),
-        )
-    stale = [
-        p
-        for p, text in files.items()
-        if not (OUT / p).exists() or (OUT / p).read_text(encoding="utf-8") != text
-    ]
-    for path in stale:
-        print(f"{'out of date' if args.check else 'rewritten'}: schemas/istio/{path}")
-        if not args.check:
-            (OUT / path).parent.mkdir(parents=True, exist_ok=True)
-            (OUT / path).write_text(files[path], encoding="utf-8")
-    return 1 if args.check and stale else 0
+def main() -> int:
+    return vendor(
+        __doc__.splitlines()[0],
+        OUT,
+        lambda temp: build(
+            fetch(ISTIO, ISTIO_INTEGRITY, temp),
+            fetch(APIMACHINERY, APIMACHINERY_INTEGRITY, temp),
+            fetch_fields(temp),
+        ),
+    )
 
 
 if __name__ == "__main__":

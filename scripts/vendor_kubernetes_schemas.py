@@ -15,17 +15,15 @@ most of the size and meshgen never shows them).
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
-import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from vendoring import ROOT, pip_wheel, vendor, with_provenance
+
 OUT = ROOT / "schemas" / "kubernetes"
 
 PACKAGE = ("kubernetes-validate", "1.37.0")
@@ -44,27 +42,7 @@ _DEFINITIONS = "/api/_definitions.json#/$defs/"
 
 
 def fetch(into: Path) -> zipfile.ZipFile:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--only-binary",
-            ":all:",
-            "--dest",
-            str(into),
-            f"{PACKAGE[0]}=={PACKAGE[1]}",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    wheel = into / WHEEL
-    actual = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if actual != WHEEL_SHA256:
-        raise SystemExit(f"{WHEEL}: sha256 {actual} is not the pinned {WHEEL_SHA256}")
-    return zipfile.ZipFile(wheel)
+    return pip_wheel(PACKAGE[0], PACKAGE[1], WHEEL, WHEEL_SHA256, into)
 
 
 def _without_descriptions(schema: Any) -> Any:
@@ -135,32 +113,12 @@ def build(wheel: zipfile.ZipFile) -> dict[str, str]:
         ],
         "kubernetes_release": KUBERNETES_RELEASE,
         "generated_by": "scripts/vendor_kubernetes_schemas.py",
-        "sha256": {
-            path: hashlib.sha256(text.encode("utf-8")).hexdigest()
-            for path, text in sorted(files.items())
-        },
     }
-    files["provenance.json"] = json.dumps(provenance, indent=2) + "\n"
-    return files
+    return with_provenance(files, provenance)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; fail on drift")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as temp:
-        files = build(fetch(Path(temp)))
-    stale = [
-        p
-        for p, text in files.items()
-        if not (OUT / p).exists() or (OUT / p).read_text(encoding="utf-8") != text
-    ]
-    for path in stale:
-        print(f"{'out of date' if args.check else 'rewritten'}: schemas/kubernetes/{path}")
-        if not args.check:
-            (OUT / path).parent.mkdir(parents=True, exist_ok=True)
-            (OUT / path).write_text(files[path], encoding="utf-8")
-    return 1 if args.check and stale else 0
+def main() -> int:
+    return vendor(__doc__.splitlines()[0], OUT, lambda temp: build(fetch(temp)))
 
 
 if __name__ == "__main__":

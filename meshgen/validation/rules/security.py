@@ -199,6 +199,23 @@ def policy_action(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Fo
                 )
 
 
+def _clauses(
+    spec: dict[str, Any], side: str, part: str, lists: tuple[str, ...]
+) -> Iterator[tuple[int, tuple[Any, ...], dict[str, Any], str | None]]:
+    """Each rule's `from[].source` or `to[].operation`: (rule, path, the clause, and the
+    problem when it is missing or empty)."""
+    for i, entry in _rules(spec):
+        for j, clause in enumerate(sequence(entry.get(side))):
+            where = ("spec", "rules", i, side, j, part)
+            content = mapping(mapping(clause).get(part))
+            if part not in mapping(clause):
+                yield i, where[:-1], content, f"`{side}.{part}` must not be nil, found at rule {i}"
+            elif not any(content.get(field) for field in lists):
+                yield i, where, content, f"`{side}.{part}` must not be empty, found at rule {i}"
+            else:
+                yield i, where, content, None
+
+
 def _ip_problems(values: list[Any]) -> list[str]:
     """C15."""
     problems = []
@@ -273,32 +290,25 @@ def policy_sources(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[F
     namespaces; IP blocks are IPs or CIDRs; no list holds an empty value; service accounts
     are `name` or `namespace/name` without wildcards; trust domains have at most one
     leading or trailing wildcard and no `/`."""
-    for i, entry in _rules(spec):
-        for j, origin in enumerate(sequence(entry.get("from"))):
-            where = ("spec", "rules", i, "from", j, "source")
-            if "source" not in mapping(origin):
-                yield where[:-1], f"`from.source` must not be nil, found at rule {i}"
-                continue
-            source = mapping(mapping(origin).get("source"))
-            if not any(source.get(field) for field in _SOURCE_LISTS):
-                yield where, f"`from.source` must not be empty, found at rule {i}"
-                continue
-            identities = any(
-                source.get(f)
-                for f in ("principals", "notPrincipals", "namespaces", "notNamespaces")
+    for i, where, source, problem in _clauses(spec, "from", "source", _SOURCE_LISTS):
+        if problem:
+            yield where, problem
+            continue
+        identities = any(
+            source.get(f) for f in ("principals", "notPrincipals", "namespaces", "notNamespaces")
+        )
+        if identities and any(source.get(f) for f in ("serviceAccounts", "notServiceAccounts")):
+            yield (
+                where,
+                f"cannot set serviceAccounts with namespaces or principals, found at rule {i}",
             )
-            if identities and any(source.get(f) for f in ("serviceAccounts", "notServiceAccounts")):
-                yield (
-                    where,
-                    f"cannot set serviceAccounts with namespaces or principals, found at rule {i}",
-                )
-            for field in _SOURCE_LISTS:
-                values = sequence(source.get(field))
-                if field in _IP_LISTS:
-                    for message in _ip_problems(values):
-                        yield (*where, field), message
-                if problem := _source_values_problem(field, values):
-                    yield (*where, field), problem
+        for field in _SOURCE_LISTS:
+            values = sequence(source.get(field))
+            if field in _IP_LISTS:
+                for message in _ip_problems(values):
+                    yield (*where, field), message
+            if problem := _source_values_problem(field, values):
+                yield (*where, field), problem
 
 
 def _source_values_problem(field: str, values: list[Any]) -> str | None:
@@ -325,28 +335,22 @@ def _source_values_problem(field: str, values: list[Any]) -> str | None:
 def policy_operations(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     """Each `to` has a non-empty `operation`; ports are numbers up to 65535; no list holds
     an empty value; paths use `{*}` and `{**}` only as whole segments, `{**}` last."""
-    for i, entry in _rules(spec):
-        for j, target in enumerate(sequence(entry.get("to"))):
-            where = ("spec", "rules", i, "to", j, "operation")
-            if "operation" not in mapping(target):
-                yield where[:-1], f"`to.operation` must not be nil, found at rule {i}"
-                continue
-            operation = mapping(mapping(target).get("operation"))
-            if not any(operation.get(field) for field in _OPERATION_LISTS):
-                yield where, f"`to.operation` must not be empty, found at rule {i}"
-                continue
-            for field in _OPERATION_LISTS:
-                values = sequence(operation.get(field))
-                if "" in values:
-                    yield (*where, field), f"empty value not allowed, found in {_title(field)}"
-                elif field in ("ports", "notPorts"):
-                    for message in _port_problems(values):
-                        yield (*where, field), message
-                elif field in ("paths", "notPaths"):
-                    for value in values:
-                        if template := _path_template_problem(str(value), _title(field)):
-                            yield (*where, field), template
-                            break
+    for _, where, operation, problem in _clauses(spec, "to", "operation", _OPERATION_LISTS):
+        if problem:
+            yield where, problem
+            continue
+        for field in _OPERATION_LISTS:
+            values = sequence(operation.get(field))
+            if "" in values:
+                yield (*where, field), f"empty value not allowed, found in {_title(field)}"
+            elif field in ("ports", "notPorts"):
+                for message in _port_problems(values):
+                    yield (*where, field), message
+            elif field in ("paths", "notPaths"):
+                for value in values:
+                    if template := _path_template_problem(str(value), _title(field)):
+                        yield (*where, field), template
+                        break
 
 
 _SEGMENT = re.compile(r"[a-zA-Z0-9\-._~%!$&'()+,;:@=]+")
