@@ -39,6 +39,7 @@ CHECKS = {
     "destinationrule.SubsetSelectPodAnalyzer": {"MG2411", "MG2412"},
     "gateway.IngressGatewayPortAnalyzer": {"MG2413", "MG2414"},
     "service.PortNameAnalyzer": {"MG2415", "MG2416"},
+    "sidecar.SelectorAnalyzer": {"MG2418", "MG2419", "MG2420", "MG2421"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

@@ -426,6 +426,157 @@ def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
                 break
 
 
+def _namespace_labels(mesh: MeshIndex) -> dict[str, dict[str, Any]]:
+    return {
+        m.name: mapping(mapping(m.document.get("metadata")).get("labels"))
+        for m in mesh.manifests
+        if m.kind == "Namespace" and m.api_version == "v1"
+    }
+
+
+def _ambient_namespace(labels: dict[str, Any]) -> bool:
+    return (
+        labels.get("istio.io/dataplane-mode") == "ambient"
+        and labels.get("istio-injection") != "enabled"
+        and not labels.get("istio.io/rev")
+    )
+
+
+def _ambient_pod(pod: Manifest) -> bool:
+    at = ("metadata",) if pod.kind == "Pod" else ("spec", "template", "metadata")
+    node: Any = pod.document
+    for key in at:
+        node = mapping(node).get(key)
+    return (
+        mapping(mapping(node).get("annotations")).get("ambient.istio.io/redirection") == "enabled"
+    )
+
+
+def _sidecar_scope(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any]]]:
+    for entry in mesh.of_kind("Sidecar"):
+        yield entry, mapping(mapping(entry.spec.get("workloadSelector")).get("labels"))
+
+
+@rule(
+    "MG2418",
+    ("Sidecar", "Pod", "Deployment", "Namespace"),
+    ERROR,
+    "Sidecar whose workload selector matches no pod of its namespace",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def sidecar_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
+    """A Sidecar's `workloadSelector` selects no pod of its own namespace, so it configures
+    nothing. Checked when the input holds pods; a warning unless `--complete`."""
+    if not mesh.knows_pods:
+        return
+    severity = None if mesh.complete else WARNING
+    for entry, labels in _sidecar_scope(mesh):
+        if labels and not any(p.namespace == entry.namespace for p, _ in mesh.pods(labels)):
+            yield Problem(
+                ("spec", "workloadSelector", "labels"),
+                f"selects {_selector_text(labels)}, which no pod of namespace "
+                f"{entry.namespace} in the input carries",
+                entry,
+                severity,
+            )
+
+
+@rule(
+    "MG2419",
+    ("Sidecar", "Pod", "Deployment"),
+    ERROR,
+    "pod selected by several Sidecars",
+    "IST0110",
+    istio="IST0110",
+    scope="mesh",
+)
+def sidecars_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two Sidecars of a namespace select the same pod: which one configures it is
+    undefined. Give them selectors that do not overlap."""
+    selecting: dict[int, list[Manifest]] = defaultdict(list)
+    pods: dict[int, Manifest] = {}
+    for entry, labels in _sidecar_scope(mesh):
+        for pod, _ in mesh.pods(labels) if labels else ():
+            if pod.namespace == entry.namespace and not _ambient_pod(pod):
+                selecting[id(pod)].append(entry)
+                pods[id(pod)] = pod
+    reported: set[int] = set()
+    for key, entries in selecting.items():
+        if len(entries) < 2:
+            continue
+        names = ", ".join(sorted(e.name for e in entries))
+        for entry in entries:
+            if id(entry) not in reported:
+                reported.add(id(entry))
+                yield Problem(
+                    ("spec", "workloadSelector"),
+                    f"Sidecars {names} all select {pods[key].kind} {pods[key].name}; "
+                    "which one applies is undefined",
+                    entry,
+                )
+
+
+@rule(
+    "MG2420",
+    ("Sidecar", "Namespace"),
+    ERROR,
+    "several Sidecars without a workload selector in one namespace",
+    "IST0111",
+    istio="IST0111",
+    scope="mesh",
+)
+def namespace_sidecars(mesh: MeshIndex) -> Iterator[Problem]:
+    """A namespace has at most one Sidecar without a `workloadSelector` (its default);
+    with two, which one applies is undefined. An ambient namespace is left to MG2421."""
+    namespaces = _namespace_labels(mesh)
+    scoped: dict[str, list[Manifest]] = defaultdict(list)
+    for entry, labels in _sidecar_scope(mesh):
+        if not labels and not _ambient_namespace(namespaces.get(entry.namespace, {})):
+            scoped[entry.namespace].append(entry)
+    for namespace, entries in scoped.items():
+        if len(entries) > 1:
+            names = ", ".join(sorted(e.name for e in entries))
+            for entry in entries:
+                yield Problem(
+                    ("metadata", "name"),
+                    f"Sidecars {names} all apply to namespace {namespace} (none selects "
+                    "workloads); keep one",
+                    entry,
+                )
+
+
+@rule(
+    "MG2421",
+    ("Sidecar", "Namespace", "Pod"),
+    WARNING,
+    "Sidecar in ambient mode, where it has no effect",
+    "IST0167",
+    istio="IST0167",
+    scope="mesh",
+)
+def ambient_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
+    """Ambient workloads have no sidecar: a Sidecar for an ambient namespace, or selecting
+    ambient pods, configures nothing."""
+    namespaces = _namespace_labels(mesh)
+    for entry, labels in _sidecar_scope(mesh):
+        if not labels and _ambient_namespace(namespaces.get(entry.namespace, {})):
+            yield Problem(
+                ("metadata", "name"),
+                f"namespace {entry.namespace} is in ambient mode; this Sidecar has no effect",
+                entry,
+            )
+        elif labels and any(
+            p.namespace == entry.namespace and _ambient_pod(p) for p, _ in mesh.pods(labels)
+        ):
+            yield Problem(
+                ("spec", "workloadSelector"),
+                "the selected workload is in ambient mode; this Sidecar has no effect",
+                entry,
+            )
+
+
 @rule(
     "MG2410",
     ("VirtualService", "Service"),
