@@ -40,6 +40,7 @@ CHECKS = {
     "gateway.IngressGatewayPortAnalyzer": {"MG2413", "MG2414"},
     "service.PortNameAnalyzer": {"MG2415", "MG2416"},
     "sidecar.SelectorAnalyzer": {"MG2418", "MG2419", "MG2420", "MG2421"},
+    "gateway.SecretAnalyzer": {"MG2413", "MG2422", "MG2423"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

@@ -261,15 +261,16 @@ def _validate_document(
             for error in validator.full.iter_errors(pruned)
             for i in _schema_issues(error)
         ]
-    found.extend(
-        manifest.finding(r.code, r.message, r.path, key=r.at_key)
-        for r in refusals(api_version, kind, pruned)
-    )
-    # Part of the mesh for checks across resources, even with problems of its own.
+    # Part of the mesh for checks across resources, even with problems of its own; what
+    # the schema accepts is checked as istioctl analyze does, whatever its name.
     report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
     if is_istio(pruned) and not found:
         # Istio's own checks run on what the schema accepts, as its webhook does.
         found.extend(_rule_findings(manifest, pruned))
+    found.extend(
+        manifest.finding(r.code, r.message, r.path, key=r.at_key)
+        for r in refusals(api_version, kind, pruned)
+    )
     for violation in schemas.rule_violations(api_version, kind, pruned):
         found.append(
             manifest.finding(

@@ -8,12 +8,16 @@ run says the input is the whole mesh (``--complete``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
 from meshgen.manifests import Manifest, mapping, sequence
+from meshgen.manifests.certificates import validity
 from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
 from meshgen.manifests.ports import port_protocol
@@ -573,6 +577,87 @@ def ambient_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
             yield Problem(
                 ("spec", "workloadSelector"),
                 "the selected workload is in ambient mode; this Sidecar has no effect",
+                entry,
+            )
+
+
+def _gateway_secrets(mesh: MeshIndex) -> Iterator[tuple[Manifest, int, str, Manifest | None]]:
+    """Each Gateway server's credentialName, with the Secret it names: looked up in the
+    namespace of the gateway's pods (the first found), or as `namespace/name`."""
+    for entry in mesh.of_kind("Gateway"):
+        pod = next(mesh.pods(mapping(entry.spec.get("selector"))), None)
+        if pod is None:
+            continue  # MG2413's
+        for i, server in enumerate(sequence(entry.spec.get("servers"))):
+            name = mapping(mapping(server).get("tls")).get("credentialName")
+            if not isinstance(name, str) or not name:
+                continue
+            namespace, _, secret = name.rpartition("/")
+            key = ("", "Secret", namespace or pod[0].namespace, secret)
+            yield entry, i, name, mesh.by_identity.get(key)
+
+
+@rule(
+    "MG2422",
+    ("Gateway", "Secret", "Pod", "Deployment"),
+    ERROR,
+    "Gateway credentialName without its Secret",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def gateway_secret_missing(mesh: MeshIndex) -> Iterator[Problem]:
+    """A server's `tls.credentialName` names no Secret in the namespace of the gateway's
+    pods: the listener has no certificate. Checked when the input holds the gateway's pods
+    and Secrets; a warning unless `--complete` (Secrets are often kept out of git)."""
+    if not (mesh.complete or any(m.kind == "Secret" for m in mesh.manifests)):
+        return
+    severity = None if mesh.complete else WARNING
+    for entry, i, name, secret in _gateway_secrets(mesh):
+        if secret is None:
+            yield Problem(
+                ("spec", "servers", i, "tls", "credentialName"),
+                f"no Secret {name} in the input, in the namespace of the gateway's pods",
+                entry,
+                severity,
+            )
+
+
+def _secret_problem(secret: Manifest) -> str | None:
+    data = mapping(secret.document.get("data"))
+    for cert, key in (("cert", "key"), ("tls.crt", "tls.key")):
+        if data.get(cert) and data.get(key):
+            try:
+                pem = base64.b64decode(str(data[cert]), validate=True)
+            except (binascii.Error, ValueError):
+                return f"its {cert} is not base64"
+            window = validity(pem)
+            if window is None:
+                return f"its {cert} holds no PEM certificate"
+            now = datetime.now(timezone.utc)
+            if not window[0] <= now <= window[1]:
+                return f"its certificate is valid from {window[0]:%Y-%m-%d} to {window[1]:%Y-%m-%d}"
+            return None
+    return "it has neither cert and key nor tls.crt and tls.key"
+
+
+@rule(
+    "MG2423",
+    ("Gateway", "Secret"),
+    ERROR,
+    "Gateway credentialName whose Secret holds no valid certificate",
+    "IST0161",
+    istio="IST0161",
+    scope="mesh",
+)
+def gateway_secret_invalid(mesh: MeshIndex) -> Iterator[Problem]:
+    """The Secret a server's `tls.credentialName` names must hold `tls.crt` and `tls.key`
+    (or `cert` and `key`), the certificate PEM-encoded and within its validity window."""
+    for entry, i, name, secret in _gateway_secrets(mesh):
+        if secret is not None and (problem := _secret_problem(secret)):
+            yield Problem(
+                ("spec", "servers", i, "tls", "credentialName"),
+                f"Secret {name} cannot serve TLS: {problem}",
                 entry,
             )
 
