@@ -41,6 +41,7 @@ CHECKS = {
     "service.PortNameAnalyzer": {"MG2415", "MG2416"},
     "sidecar.SelectorAnalyzer": {"MG2418", "MG2419", "MG2420", "MG2421"},
     "gateway.SecretAnalyzer": {"MG2413", "MG2422", "MG2423"},
+    "injection.Analyzer": {"MG2424", "MG2425", "MG2426"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }
