@@ -42,6 +42,8 @@ CHECKS = {
     "sidecar.SelectorAnalyzer": {"MG2418", "MG2419", "MG2420", "MG2421"},
     "gateway.SecretAnalyzer": {"MG2413", "MG2422", "MG2423"},
     "injection.Analyzer": {"MG2424", "MG2425", "MG2426"},
+    "auth.AuthorizationPoliciesAnalyzer": {"MG2427", "MG2428"},
+    "deployment.MultiServiceAnalyzer": {"MG2429", "MG2430"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

@@ -103,7 +103,7 @@ class MeshIndex:
             self._nodes[manifest.name] = manifest
         elif kind in _POD_LABELS:
             self._runs_pods.append(manifest)
-        if group_of(manifest.api_version) != ISTIO_NETWORKING:
+        if not group_of(manifest.api_version).endswith(".istio.io"):
             return  # other kinds are looked up by identity only
         if kind == "ServiceEntry":
             self.service_entries.append(manifest)

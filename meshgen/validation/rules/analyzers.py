@@ -19,7 +19,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.certificates import validity
 from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
-from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.index import GATEWAY_API, MeshIndex, pod_labels
 from meshgen.manifests.ports import port_protocol
 from meshgen.validation.rules.registry import ERROR, INFO, WARNING, Problem, rule
 
@@ -791,6 +791,194 @@ def pod_without_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
                 "namespace injects sidecars",
                 pod,
             )
+
+
+def _template(manifest: Manifest) -> dict[str, Any]:
+    """The pod a manifest runs (a Pod's own, or a workload's template), as a mapping."""
+    if manifest.kind == "Pod":
+        return manifest.document
+    node: Any = manifest.document
+    for key in ("spec", "template"):
+        node = mapping(node).get(key)
+    if manifest.kind == "CronJob":
+        node = mapping(
+            mapping(mapping(mapping(manifest.spec.get("jobTemplate")).get("spec")).get("template"))
+        )
+    return mapping(node)
+
+
+def _in_mesh(manifest: Manifest, namespaces: dict[str, dict[str, Any]]) -> bool:
+    """Whether a pod (or a workload's pods) has a sidecar or is ambient, as Istio's
+    analysis decides from the files: an istio-proxy container, else the
+    `sidecar.istio.io/inject` label or annotation, else the Namespace's labels."""
+    pod = _template(manifest)
+    spec, metadata = mapping(pod.get("spec")), mapping(pod.get("metadata"))
+    containers = [*sequence(spec.get("containers")), *sequence(spec.get("initContainers"))]
+    if any(mapping(c).get("name") == _PROXY and mapping(c).get("image") for c in containers):
+        return True
+    if mapping(metadata.get("annotations")).get("ambient.istio.io/redirection") == "enabled":
+        return True
+    for source in (metadata.get("labels"), metadata.get("annotations")):
+        choice = mapping(source).get("sidecar.istio.io/inject")
+        if choice is not None:
+            return str(choice).lower() == "true"
+    labels = namespaces.get(manifest.namespace, {})
+    return labels.get("istio-injection") == "enabled" or _ambient_namespace(labels)
+
+
+@rule(
+    "MG2427",
+    ("AuthorizationPolicy", "Pod", "Deployment", "Namespace"),
+    WARNING,
+    "AuthorizationPolicy that selects no workload in the mesh",
+    "IST0127",
+    istio="IST0127",
+    scope="mesh",
+)
+def policy_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
+    """An AuthorizationPolicy's selector matches no pod with a sidecar (or in ambient mode)
+    of its namespace (of any namespace for the root namespace, istio-system), or a
+    namespace-wide policy has no such pod to apply to. Checked when the input holds pods."""
+    if not mesh.knows_pods:
+        return
+    namespaces = _namespace_labels(mesh)
+    meshed = [(m, pod_labels(m, {}) or {}) for m in mesh.runs_pods() if _in_mesh(m, namespaces)]
+    for entry in mesh.of_kind("AuthorizationPolicy"):
+        selector = mapping(mapping(entry.spec.get("selector")).get("matchLabels"))
+        root = entry.namespace == "istio-system"
+        if root and not selector:
+            continue
+        candidates = [labels for m, labels in meshed if root or m.namespace == entry.namespace]
+        if not any(all(labels.get(k) == v for k, v in selector.items()) for labels in candidates):
+            yield Problem(
+                ("spec", "selector") if selector else ("metadata", "name"),
+                f"no workload in the mesh matches {_selector_text(selector)}"
+                + ("" if root else f" in namespace {entry.namespace}"),
+                entry,
+            )
+
+
+def _namespace_pattern_matches(pattern: str, names: set[str]) -> bool:
+    if pattern == "*":
+        return bool(names)
+    if pattern.endswith("*"):
+        return any(n.startswith(pattern[:-1]) for n in names)
+    if pattern.startswith("*"):
+        return any(n.endswith(pattern[1:]) for n in names)
+    return any(n.lower() == pattern.lower() for n in names)
+
+
+@rule(
+    "MG2428",
+    ("AuthorizationPolicy", "Namespace"),
+    ERROR,
+    "AuthorizationPolicy source namespace that no Namespace matches",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def policy_unknown_namespace(mesh: MeshIndex) -> Iterator[Problem]:
+    """A rule's `source.namespaces` (or `notNamespaces`) names a namespace, or a pattern,
+    that no Namespace of the input matches. Checked when the input holds Namespaces; a
+    warning unless `--complete`."""
+    names = set(_namespace_labels(mesh))
+    if not names and not mesh.complete:
+        return
+    severity = None if mesh.complete else WARNING
+    for entry in mesh.of_kind("AuthorizationPolicy"):
+        for i, rule_ in enumerate(sequence(entry.spec.get("rules"))):
+            for j, origin in enumerate(sequence(mapping(rule_).get("from"))):
+                source = mapping(mapping(origin).get("source"))
+                for field in ("namespaces", "notNamespaces"):
+                    for k, pattern in enumerate(sequence(source.get(field))):
+                        if isinstance(pattern, str) and not _namespace_pattern_matches(
+                            pattern, names
+                        ):
+                            yield Problem(
+                                ("spec", "rules", i, "from", j, "source", field, k),
+                                f"no Namespace in the input matches {pattern}",
+                                entry,
+                                severity,
+                            )
+
+
+def _deployment_services(mesh: MeshIndex) -> Iterator[tuple[Manifest, list[Manifest]]]:
+    """Each Deployment in the mesh with the Services of its namespace that select it."""
+    namespaces = _namespace_labels(mesh)
+    for deployment in mesh.runs_pods():
+        if deployment.kind != "Deployment" or not _in_mesh(deployment, namespaces):
+            continue
+        labels = pod_labels(deployment, {}) or {}
+        chosen = []
+        for service in mesh.services_in(deployment.namespace):
+            selector = mapping(service.spec.get("selector"))
+            if selector and all(labels.get(k) == v for k, v in selector.items()):
+                chosen.append(service)
+        if len(chosen) > 1:
+            yield deployment, chosen
+
+
+@rule(
+    "MG2429",
+    ("Deployment", "Service", "Namespace"),
+    WARNING,
+    "Deployment behind Services that give one port different protocols",
+    "IST0116",
+    istio="IST0116",
+    scope="mesh",
+)
+def deployment_port_protocols(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two Services select the same pods and use one port number with different
+    protocols (TCP and UDP, say): Istio cannot tell which one traffic on it speaks."""
+    for deployment, services in _deployment_services(mesh):
+        protocols: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for service in services:
+            for port in sequence(service.spec.get("ports")):
+                number = mapping(port).get("port")
+                if isinstance(number, int):
+                    protocol = str(mapping(port).get("protocol") or "TCP")
+                    protocols[number][protocol].append(f"{service.namespace}/{service.name}")
+        for number, by_protocol in sorted(protocols.items()):
+            if len(by_protocol) > 1:
+                names = sorted(n for group in by_protocol.values() for n in group)
+                yield Problem(
+                    ("metadata", "name"),
+                    f"Services {', '.join(names)} give port {number} of these pods different "
+                    f"protocols ({', '.join(sorted(by_protocol))})",
+                    deployment,
+                )
+
+
+@rule(
+    "MG2430",
+    ("Deployment", "Service", "Namespace"),
+    WARNING,
+    "Deployment behind Services that send different ports to one container port",
+    "IST0137",
+    istio="IST0137",
+    scope="mesh",
+)
+def deployment_conflicting_ports(mesh: MeshIndex) -> Iterator[Problem]:
+    """Services that select the same pods send two different ports to one targetPort:
+    Istio builds one listener per target port and cannot serve both."""
+    for deployment, services in _deployment_services(mesh):
+        feeding: dict[str, set[int]] = defaultdict(set)
+        names: dict[str, list[str]] = defaultdict(list)
+        for service in services:
+            for port in sequence(service.spec.get("ports")):
+                number = mapping(port).get("port")
+                target = str(mapping(port).get("targetPort", number))
+                if isinstance(number, int):
+                    feeding[target].add(number)
+                    names[target].append(service.name)
+        for target, numbers in sorted(feeding.items()):
+            if len(numbers) > 1:
+                yield Problem(
+                    ("metadata", "name"),
+                    f"Services {', '.join(sorted(names[target]))} send ports "
+                    f"{', '.join(map(str, sorted(numbers)))} to container port {target}",
+                    deployment,
+                )
 
 
 @rule(
