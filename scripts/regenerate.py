@@ -208,6 +208,13 @@ def rules_page() -> str:
                 }
             ),
         ),
+        (
+            "WorkloadGroup, ProxyConfig, Telemetry and WasmPlugin",
+            lambda r: (
+                r.scope == "resource"
+                and set(r.kinds) & {"WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin"}
+            ),
+        ),
         ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),
         ("meshgen's mesh lint", lambda r: r.scope == "mesh" and "lint" in r.refs),
     ]

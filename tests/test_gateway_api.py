@@ -11,7 +11,7 @@ import pytest
 from conftest import SHARED
 
 from meshgen import InputError, validate
-from meshgen.validation.cel import _URL, escaped
+from meshgen.validation.cel import URL, escaped
 
 GATEWAY_API = SHARED / "gateway-api"
 
@@ -80,11 +80,11 @@ def test_property_names_are_escaped_as_kubernetes_does(name: str, cel: str) -> N
     ],
 )
 def test_url_parts(text: str, parts: tuple[str, str, str, str]) -> None:
-    url = _URL.parse(text)
+    url = URL.parse(text)
     assert url is not None
     assert (url.scheme, url.host, url.hostname, url.port) == parts
 
 
 @pytest.mark.parametrize("text", ["test", "relative/path", "http://a b", "https://host:port/"])
 def test_what_is_not_a_url(text: str) -> None:
-    assert _URL.parse(text) is None
+    assert URL.parse(text) is None

@@ -93,7 +93,7 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 
 
 @dataclass(frozen=True)
-class _URL:
+class URL:
     """A URL as Kubernetes' CEL `url()` parses it (Go's url.ParseRequestURI): an absolute
     URI, or an absolute path."""
 
@@ -113,7 +113,7 @@ class _URL:
         return after.rsplit(":", 1)[1] if ":" in after else ""
 
     @classmethod
-    def parse(cls, text: str) -> _URL | None:
+    def parse(cls, text: str) -> URL | None:
         if any(c.isspace() or ord(c) < 0x20 for c in text):
             return None
         if text.startswith("/"):
@@ -180,8 +180,8 @@ def _strings() -> dict[str, Callable[..., Any]]:
         found = [celtypes.StringType(m.group(0)) for m in compiled.finditer(text(value))]
         return celtypes.ListType(found if int(limit) < 0 else found[: int(limit)])
 
-    def parse_url(value: Any) -> _URL:
-        parsed = _URL.parse(text(value))
+    def parse_url(value: Any) -> URL:
+        parsed = URL.parse(text(value))
         if parsed is None:
             raise ValueError(f"URL parse error during conversion from string: {text(value)}")
         return parsed
@@ -196,7 +196,7 @@ def _strings() -> dict[str, Callable[..., Any]]:
 
     return {
         "url": parse_url,
-        "isURL": lambda v: celtypes.BoolType(_URL.parse(text(v)) is not None),
+        "isURL": lambda v: celtypes.BoolType(URL.parse(text(v)) is not None),
         "getScheme": lambda u: celtypes.StringType(u.scheme),
         "getHost": lambda u: celtypes.StringType(u.host),
         "getHostname": lambda u: celtypes.StringType(u.hostname),
