@@ -195,6 +195,7 @@ def rules_page() -> str:
         ("VirtualService", lambda r: r.scope == "resource" and r.kinds == ("VirtualService",)),
         ("DestinationRule", lambda r: r.scope == "resource" and r.kinds == ("DestinationRule",)),
         ("ServiceEntry", lambda r: r.scope == "resource" and r.kinds == ("ServiceEntry",)),
+        ("Sidecar", lambda r: r.scope == "resource" and r.kinds == ("Sidecar",)),
         (
             "Security policies and WorkloadEntry",
             lambda r: (

@@ -20,6 +20,7 @@ from meshgen.validation.rules import (  # noqa: F401  (each module registers its
     gateway,
     security,
     serviceentry,
+    sidecar,
     virtualservice,
 )
 from meshgen.validation.rules.registry import RULES, Problem, Rule
