@@ -196,6 +196,7 @@ def rules_page() -> str:
         ("DestinationRule", lambda r: r.scope == "resource" and r.kinds == ("DestinationRule",)),
         ("ServiceEntry", lambda r: r.scope == "resource" and r.kinds == ("ServiceEntry",)),
         ("Sidecar", lambda r: r.scope == "resource" and r.kinds == ("Sidecar",)),
+        ("EnvoyFilter", lambda r: r.scope == "resource" and r.kinds == ("EnvoyFilter",)),
         (
             "Security policies and WorkloadEntry",
             lambda r: (

@@ -16,6 +16,7 @@ from meshgen.validation.rules import (  # noqa: F401  (each module registers its
     analyzers,
     common,
     destinationrule,
+    envoyfilter,
     extensions,
     gateway,
     security,
