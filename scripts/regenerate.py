@@ -211,10 +211,11 @@ def rules_page() -> str:
             ),
         ),
         (
-            "WorkloadGroup, ProxyConfig, Telemetry and WasmPlugin",
+            "WorkloadGroup, ProxyConfig, Telemetry, WasmPlugin and TrafficExtension",
             lambda r: (
                 r.scope == "resource"
-                and set(r.kinds) & {"WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin"}
+                and set(r.kinds)
+                & {"WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin", "TrafficExtension"}
             ),
         ),
         ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),

@@ -13,14 +13,14 @@ from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
 from meshgen.validation.rules.security import selector_problems
 
-WG, PC, TM, WP = "WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin"
+WG, PC, TM, WP, TE = "WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin", "TrafficExtension"
 _PROBE_HEADER = re.compile(r"[-A-Za-z0-9]+")
 _SHA256 = re.compile(r"[a-f0-9]{64}")
 
 
 @rule(
     "MG2801",
-    (PC, TM, WP),
+    (PC, TM, WP, TE),
     ERROR,
     "selector or target reference Istio rejects",
     "PC1 TM1 TM2 TM4 WP1 WP2 WP4 C1 C2 C4 C5 C6 C7",
@@ -34,7 +34,7 @@ def selector(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
 
 @rule(
     "MG2802",
-    (PC, TM, WP),
+    (PC, TM, WP, TE),
     WARNING,
     "selector without labels",
     "PC2 TM3 WP3 C3",
@@ -217,28 +217,40 @@ def wasm_plugin(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Foun
     """The module's url is set, parses and uses file, http, https or oci; its sha256 is 64
     lower-case hex digits; names keep to their lengths; env names are set and unique, and
     HOST values carry no value; matched ports are in 1..65535."""
-    url = spec.get("url")
+    yield from _wasm_module(spec, ("spec",), name_limit=(256, "255"))
+    yield from _matched_ports(spec)
+
+
+def _wasm_module(
+    wasm: dict[str, Any], at: tuple[str, ...], name_limit: tuple[int, str]
+) -> Iterator[Found]:
+    """WP5-WP15 on a Wasm module's settings (a WasmPlugin's spec, or a
+    TrafficExtension's `wasm`)."""
+    url = wasm.get("url")
     if not url:
-        yield ("spec", "url"), "url field needs to be set"
+        yield (*at, "url"), "url field needs to be set"
     elif isinstance(url, str) and (problem := _wasm_url_problem(url)):
-        yield ("spec", "url"), problem
-    sha = spec.get("sha256")
+        yield (*at, "url"), problem
+    sha = wasm.get("sha256")
     if isinstance(sha, str) and sha:
         if len(sha) != 64:
-            yield ("spec", "sha256"), "sha256 field must be 64 characters long"
+            yield (*at, "sha256"), "sha256 field must be 64 characters long"
         elif not _SHA256.fullmatch(sha):
-            yield ("spec", "sha256"), "sha256 field must match [a-f0-9]{64} pattern"
-    if len(str(spec.get("imagePullSecret") or "")) > 253:
+            yield (*at, "sha256"), "sha256 field must match [a-f0-9]{64} pattern"
+    if len(str(wasm.get("imagePullSecret") or "")) > 253:
         yield (
-            ("spec", "imagePullSecret"),
+            (*at, "imagePullSecret"),
             "imagePullSecret field must be less than 253 characters long",
         )
-    if len(str(spec.get("pluginName") or "")) > 256:
-        yield ("spec", "pluginName"), "pluginName field must be less than 255 characters long"
+    if len(str(wasm.get("pluginName") or "")) > name_limit[0]:
+        yield (
+            (*at, "pluginName"),
+            f"pluginName field must be less than {name_limit[1]} characters long",
+        )
     names: set[str] = set()
-    for i, env in enumerate(sequence(mapping(spec.get("vmConfig")).get("env"))):
+    for i, env in enumerate(sequence(mapping(wasm.get("vmConfig")).get("env"))):
         env = mapping(env)
-        where = ("spec", "vmConfig", "env", i)
+        where = (*at, "vmConfig", "env", i)
         name = str(env.get("name") or "")
         if not name:
             yield (*where, "name"), "spec.vmConfig.env invalid"
@@ -249,6 +261,10 @@ def wasm_plugin(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Foun
         names.add(name)
         if env.get("valueFrom") == "HOST" and env.get("value"):
             yield (*where, "value"), "value may only be set when valueFrom is INLINE"
+
+
+def _matched_ports(spec: dict[str, Any]) -> Iterator[Found]:
+    """WP16: the first matched port outside 1..65535."""
     for i, match in enumerate(sequence(spec.get("match"))):
         for j, port in enumerate(sequence(mapping(match).get("ports"))):
             number = mapping(port).get("number", 0)
@@ -258,3 +274,28 @@ def wasm_plugin(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Foun
                     f"spec.Match[{i}].Ports[{j}] is out of range: {number}",
                 )
                 return
+
+
+@rule(
+    "MG2808",
+    TE,
+    ERROR,
+    "TrafficExtension code, module or match Istio rejects",
+    "TE1 TE6 TE7 TE8 TE9 TE10 TE11 TE12 TE13",
+)
+def traffic_extension(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """A TrafficExtension runs Wasm or Lua: Lua code is given and at most 64 KiB; a Wasm
+    module is checked as a WasmPlugin's; matched ports are in 1..65535."""
+    if "wasm" not in spec and "lua" not in spec:
+        yield ("spec",), "exactly one of wasm or lua must be set"
+    if "lua" in spec:
+        code = str(mapping(spec.get("lua")).get("inlineCode") or "")
+        if not code:
+            yield ("spec", "lua", "inlineCode"), "lua.inlineCode cannot be empty"
+        elif len(code.encode("utf-8")) > 65536:
+            yield ("spec", "lua", "inlineCode"), "lua.inlineCode exceeds maximum size of 64KB"
+    elif "wasm" in spec:
+        yield from _wasm_module(
+            mapping(spec.get("wasm")), ("spec", "wasm"), name_limit=(256, "256")
+        )
+    yield from _matched_ports(spec)
