@@ -9,6 +9,7 @@ from typing import Any
 
 from meshgen.manifests import mapping, sequence
 from meshgen.manifests.hosts import compile_regex
+from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
 
 EF = "EnvoyFilter"
@@ -88,13 +89,10 @@ def patches(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     applies to (listener, route or cluster objects), its proxy version is a regex, and a
     filter match names a filter (and a sub-filter only inside the HTTP connection manager,
     for HTTP_FILTER patches)."""
-    for key, value in mapping(mapping(spec.get("workloadSelector")).get("labels")).items():
-        if key == "" or "*" in str(key) or "*" in str(value):
-            yield (
-                ("spec", "workloadSelector", "labels", key),
-                f'empty key or wildcard is not supported in selector: "{key}={value}"',
-            )
-            return
+    labels = mapping(mapping(spec.get("workloadSelector")).get("labels"))
+    for key, message in p.selector_labels(labels)[:1]:  # Istio stops at the first
+        yield ("spec", "workloadSelector", "labels", key), message
+        return
     for i, patch in _patches(spec):
         problem = _patch_problem(patch)
         if problem is not None:
@@ -123,11 +121,7 @@ def envoy_internals(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
     )
     selector = spec.get("workloadSelector")
     if isinstance(selector, dict) and not selector.get("labels"):
-        yield (
-            ("spec", "workloadSelector"),
-            "workload selector specified without labels, will be applied to all services in "
-            "namespace",
-        )
+        yield ("spec", "workloadSelector"), p.SELECTS_NAMESPACE
     for i, patch in _patches(spec):
         match = mapping(patch.get("match"))
         version = mapping(match.get("proxy")).get("proxyVersion")

@@ -236,3 +236,19 @@ def export_to(entries: Any, namespace: str | None) -> list[str]:
     if "*" in seen and len(seen) > 1:
         problems.append("cannot have both public (*) and non-public exportTo values for a resource")
     return problems
+
+
+SELECTS_NAMESPACE = (
+    "workload selector specified without labels, will be applied to all services in namespace"
+)
+
+
+def selector_labels(labels: Any) -> list[tuple[Any, str]]:
+    """C1, C2: each selector label with an empty key or a wildcard, with the message."""
+    problems = []
+    for key, value in (labels if isinstance(labels, dict) else {}).items():
+        if key == "":
+            problems.append((key, f'empty key is not supported in selector: "={value}"'))
+        if "*" in str(key) or "*" in str(value):
+            problems.append((key, f'wildcard is not supported in selector: "{key}={value}"'))
+    return problems

@@ -77,12 +77,8 @@ def selector_problems(spec: dict[str, Any], field: str = "selector") -> Iterator
     """C1, C2 on ``selector.matchLabels``; C4 one kind of selector; C5-C7 target refs."""
     selector = spec.get(field)
     labels = mapping(mapping(selector).get("matchLabels"))
-    for key, value in labels.items():
-        at = ("spec", field, "matchLabels", key)
-        if key == "":
-            yield at, f'empty key is not supported in selector: "={value}"'
-        if "*" in str(key) or "*" in str(value):
-            yield at, f'wildcard is not supported in selector: "{key}={value}"'
+    for key, message in p.selector_labels(labels):
+        yield ("spec", field, "matchLabels", key), message
     chosen = ["selector" in spec, "targetRef" in spec, bool(spec.get("targetRefs"))]
     if sum(chosen) > 1:
         yield ("spec",), "only one of targetRefs or workloadSelector can be set"

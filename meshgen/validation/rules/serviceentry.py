@@ -52,17 +52,6 @@ def _protocol(port: dict[str, Any]) -> str:
     return protocol.upper() if isinstance(protocol, str) else ""
 
 
-def _selector_problems(labels: Any) -> list[str]:
-    """C1, C2."""
-    problems = []
-    for key, value in mapping(labels).items():
-        if key == "":
-            problems.append(f'empty key is not supported in selector: "={value}"')
-        if "*" in str(key) or "*" in str(value):
-            problems.append(f'wildcard is not supported in selector: "{key}={value}"')
-    return problems
-
-
 @rule(
     "MG2601",
     SE,
@@ -330,8 +319,8 @@ def workload_selector(spec: dict[str, Any], resource: dict[str, Any]) -> Iterato
     selector = spec.get("workloadSelector")
     if not isinstance(selector, dict):
         return
-    for problem in _selector_problems(selector.get("labels")):
-        yield ("spec", "workloadSelector", "labels"), problem
+    for key, problem in p.selector_labels(selector.get("labels")):
+        yield ("spec", "workloadSelector", "labels", key), problem
     if spec.get("endpoints"):
         yield (
             ("spec", "workloadSelector"),
@@ -353,11 +342,7 @@ def selector_warnings(spec: dict[str, Any], resource: dict[str, Any]) -> Iterato
     if not isinstance(selector, dict):
         return
     if not selector.get("labels"):
-        yield (
-            ("spec", "workloadSelector"),
-            "workload selector specified without labels, will be applied to all services in "
-            "namespace",
-        )
+        yield ("spec", "workloadSelector"), p.SELECTS_NAMESPACE
     if _resolution(spec) == "NONE":
         yield (
             ("spec", "workloadSelector"),

@@ -216,11 +216,7 @@ def egress_host_overlaps(spec: dict[str, Any], resource: dict[str, Any]) -> Iter
     a workload selector without labels applies to every workload of the namespace."""
     selector = spec.get("workloadSelector")
     if isinstance(selector, dict) and not selector.get("labels"):
-        yield (
-            ("spec", "workloadSelector"),
-            "workload selector specified without labels, will be applied to all services in "
-            "namespace",
-        )
+        yield ("spec", "workloadSelector"), p.SELECTS_NAMESPACE
     own = mapping(resource.get("metadata")).get("namespace") or "default"
     for i, listener in enumerate(sequence(spec.get("egress"))):
         seen: dict[str, set[str]] = {}
@@ -254,12 +250,8 @@ def selector_and_egress_proxy(spec: dict[str, Any], resource: dict[str, Any]) ->
     """Selector labels have non-empty keys and no wildcards; an egress proxy needs
     `outboundTrafficPolicy.mode: ALLOW_ANY`, a fully qualified host and a port."""
     labels = mapping(mapping(spec.get("workloadSelector")).get("labels"))
-    for key, value in labels.items():
-        at = ("spec", "workloadSelector", "labels", key)
-        if key == "":
-            yield at, f'empty key is not supported in selector: "={value}"'
-        if "*" in str(key) or "*" in str(value):
-            yield at, f'wildcard is not supported in selector: "{key}={value}"'
+    for key, message in p.selector_labels(labels):
+        yield ("spec", "workloadSelector", "labels", key), message
     policy = mapping(spec.get("outboundTrafficPolicy"))
     if "egressProxy" not in policy:
         return
