@@ -80,6 +80,11 @@ class MeshIndex:
     service_entries: list[Manifest] = field(default_factory=list)
     _runs_pods: list[Manifest] = field(default_factory=list)  # Pods, Deployments...
     _nodes: dict[str, Manifest] = field(default_factory=dict)
+    _services_by_namespace: dict[str, list[Manifest]] = field(default_factory=dict)
+    # Built on first use (Nodes may come after the Pods placed on them): each pod's labels,
+    # and the positions of the pods that carry each label.
+    _labels: list[dict[str, str]] | None = None
+    _by_label: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, manifests: Iterable[Manifest], complete: bool = False) -> MeshIndex:
@@ -99,6 +104,7 @@ class MeshIndex:
         kind, spec, namespace = manifest.kind, manifest.spec, manifest.namespace
         if manifest.api_version == "v1" and kind == "Service":
             self._services[fqdn(manifest.name, namespace)] = manifest
+            self._services_by_namespace.setdefault(namespace, []).append(manifest)
         elif manifest.api_version == "v1" and kind == "Node":
             self._nodes[manifest.name] = manifest
         elif kind in _POD_LABELS:
@@ -131,10 +137,24 @@ class MeshIndex:
     def pods(self, selector: dict[str, Any]) -> Iterator[tuple[Manifest, dict[str, str]]]:
         """The Pods and pod-making workloads of the input, in any namespace (as Istio's
         analyzers look), whose pods carry every label of ``selector``, with those labels."""
-        for manifest in self._runs_pods:
-            labels = pod_labels(manifest, self._nodes)
-            if labels is not None and all(labels.get(k) == v for k, v in selector.items()):
-                yield manifest, labels
+        if self._labels is None:
+            self._labels = [pod_labels(m, self._nodes) or {} for m in self._runs_pods]
+            for i, labels in enumerate(self._labels):
+                for label in labels.items():
+                    self._by_label.setdefault(label, []).append(i)
+        if selector:
+            wanted = [(k, v) for k, v in selector.items()]
+            if not all(isinstance(v, str) for _, v in wanted):
+                return
+            postings: list[list[int]] = [self._by_label.get(label, []) for label in wanted]
+            shortest: list[int] = min(postings, key=len)
+            positions: Iterable[int] = shortest
+        else:
+            positions = range(len(self._runs_pods))
+        for i in positions:
+            labels = self._labels[i]
+            if all(labels.get(k) == v for k, v in selector.items()):
+                yield self._runs_pods[i], labels
 
     def selects_pods(self, selector: dict[str, Any]) -> bool:
         return next(self.pods(selector), None) is not None
@@ -149,7 +169,7 @@ class MeshIndex:
 
     def services_in(self, namespace: str) -> Iterator[Manifest]:
         """The Kubernetes Services of a namespace."""
-        return (s for s in self._services.values() if s.namespace == namespace)
+        return iter(self._services_by_namespace.get(namespace, ()))
 
     def service(self, host: str) -> Manifest | None:
         """The Kubernetes Service whose FQDN is ``host``."""

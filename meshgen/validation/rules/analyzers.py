@@ -903,19 +903,20 @@ def policy_unknown_namespace(mesh: MeshIndex) -> Iterator[Problem]:
 
 
 def _deployment_services(mesh: MeshIndex) -> Iterator[tuple[Manifest, list[Manifest]]]:
-    """Each Deployment in the mesh with the Services of its namespace that select it."""
-    namespaces = _namespace_labels(mesh)
-    for deployment in mesh.runs_pods():
-        if deployment.kind != "Deployment" or not _in_mesh(deployment, namespaces):
+    """Each Deployment in the mesh that Services of its namespace select more than once,
+    with those Services (found through the pod index, not by comparing every pair)."""
+    selected: dict[int, tuple[Manifest, list[Manifest]]] = {}
+    for service in mesh.services():
+        selector = mapping(service.spec.get("selector"))
+        if not selector:
             continue
-        labels = pod_labels(deployment, {}) or {}
-        chosen = []
-        for service in mesh.services_in(deployment.namespace):
-            selector = mapping(service.spec.get("selector"))
-            if selector and all(labels.get(k) == v for k, v in selector.items()):
-                chosen.append(service)
-        if len(chosen) > 1:
-            yield deployment, chosen
+        for pod, _ in mesh.pods(selector):
+            if pod.kind == "Deployment" and pod.namespace == service.namespace:
+                selected.setdefault(id(pod), (pod, []))[1].append(service)
+    namespaces = _namespace_labels(mesh)
+    for deployment, services in selected.values():
+        if len(services) > 1 and _in_mesh(deployment, namespaces):
+            yield deployment, services
 
 
 @rule(
