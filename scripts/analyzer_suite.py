@@ -44,6 +44,11 @@ CHECKS = {
     "injection.Analyzer": {"MG2424", "MG2425", "MG2426"},
     "auth.AuthorizationPoliciesAnalyzer": {"MG2427", "MG2428"},
     "deployment.MultiServiceAnalyzer": {"MG2429", "MG2430"},
+    "telemetry.SelectorAnalyzer": {"MG2431", "MG2432"},
+    "telemetry.DefaultSelectorAnalyzer": {"MG2433"},
+    "telemetry.ProviderAnalyzer": {"MG2434"},
+    "serviceentry.ConflictingServiceEntryProtocolAnalyzer": {"MG2435"},
+    "serviceentry.Analyzer": {"MG2436"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

@@ -456,9 +456,62 @@ def _ambient_pod(pod: Manifest) -> bool:
     )
 
 
+# Where each kind that selects workloads keeps its selector labels.
+_SELECTOR_LABELS = {
+    "Sidecar": ("workloadSelector", "labels"),
+    "Telemetry": ("selector", "matchLabels"),
+}
+
+
+def _selecting(mesh: MeshIndex, kind: str) -> Iterator[tuple[Manifest, dict[str, Any]]]:
+    field, labels = _SELECTOR_LABELS[kind]
+    for entry in mesh.of_kind(kind):
+        yield entry, mapping(mapping(entry.spec.get(field)).get(labels))
+
+
 def _sidecar_scope(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any]]]:
-    for entry in mesh.of_kind("Sidecar"):
-        yield entry, mapping(mapping(entry.spec.get("workloadSelector")).get("labels"))
+    return _selecting(mesh, "Sidecar")
+
+
+def _selecting_nothing(mesh: MeshIndex, kind: str) -> Iterator[Problem]:
+    """Resources of ``kind`` whose selector matches no pod of their namespace."""
+    if not mesh.knows_pods:
+        return
+    severity = None if mesh.complete else WARNING
+    for entry, labels in _selecting(mesh, kind):
+        if labels and not any(p.namespace == entry.namespace for p, _ in mesh.pods(labels)):
+            yield Problem(
+                ("spec", *_SELECTOR_LABELS[kind]),
+                f"selects {_selector_text(labels)}, which no pod of namespace "
+                f"{entry.namespace} in the input carries",
+                entry,
+                severity,
+            )
+
+
+def _selecting_one_pod(mesh: MeshIndex, kind: str, skip_ambient: bool) -> Iterator[Problem]:
+    """Resources of ``kind`` that select the same pod of their namespace, once each."""
+    selecting: dict[int, list[Manifest]] = defaultdict(list)
+    pods: dict[int, Manifest] = {}
+    for entry, labels in _selecting(mesh, kind):
+        for pod, _ in mesh.pods(labels) if labels else ():
+            if pod.namespace == entry.namespace and not (skip_ambient and _ambient_pod(pod)):
+                selecting[id(pod)].append(entry)
+                pods[id(pod)] = pod
+    reported: set[int] = set()
+    for key, entries in selecting.items():
+        if len(entries) < 2:
+            continue
+        names = ", ".join(sorted(e.name for e in entries))
+        for entry in entries:
+            if id(entry) not in reported:
+                reported.add(id(entry))
+                yield Problem(
+                    ("spec", _SELECTOR_LABELS[kind][0]),
+                    f"{kind}s {names} all select {pods[key].kind} {pods[key].name}; "
+                    "which one applies is undefined",
+                    entry,
+                )
 
 
 @rule(
@@ -473,18 +526,7 @@ def _sidecar_scope(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any]]]
 def sidecar_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     """A Sidecar's `workloadSelector` selects no pod of its own namespace, so it configures
     nothing. Checked when the input holds pods; a warning unless `--complete`."""
-    if not mesh.knows_pods:
-        return
-    severity = None if mesh.complete else WARNING
-    for entry, labels in _sidecar_scope(mesh):
-        if labels and not any(p.namespace == entry.namespace for p, _ in mesh.pods(labels)):
-            yield Problem(
-                ("spec", "workloadSelector", "labels"),
-                f"selects {_selector_text(labels)}, which no pod of namespace "
-                f"{entry.namespace} in the input carries",
-                entry,
-                severity,
-            )
+    yield from _selecting_nothing(mesh, "Sidecar")
 
 
 @rule(
@@ -499,27 +541,7 @@ def sidecar_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
 def sidecars_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
     """Two Sidecars of a namespace select the same pod: which one configures it is
     undefined. Give them selectors that do not overlap."""
-    selecting: dict[int, list[Manifest]] = defaultdict(list)
-    pods: dict[int, Manifest] = {}
-    for entry, labels in _sidecar_scope(mesh):
-        for pod, _ in mesh.pods(labels) if labels else ():
-            if pod.namespace == entry.namespace and not _ambient_pod(pod):
-                selecting[id(pod)].append(entry)
-                pods[id(pod)] = pod
-    reported: set[int] = set()
-    for key, entries in selecting.items():
-        if len(entries) < 2:
-            continue
-        names = ", ".join(sorted(e.name for e in entries))
-        for entry in entries:
-            if id(entry) not in reported:
-                reported.add(id(entry))
-                yield Problem(
-                    ("spec", "workloadSelector"),
-                    f"Sidecars {names} all select {pods[key].kind} {pods[key].name}; "
-                    "which one applies is undefined",
-                    entry,
-                )
+    yield from _selecting_one_pod(mesh, "Sidecar", skip_ambient=True)
 
 
 @rule(
@@ -979,6 +1001,161 @@ def deployment_conflicting_ports(mesh: MeshIndex) -> Iterator[Problem]:
                     f"Services {', '.join(sorted(names[target]))} send ports "
                     f"{', '.join(map(str, sorted(numbers)))} to container port {target}",
                     deployment,
+                )
+
+
+@rule(
+    "MG2431",
+    ("Telemetry", "Pod", "Deployment"),
+    ERROR,
+    "Telemetry whose selector matches no pod of its namespace",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def telemetry_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
+    """A Telemetry's selector selects no pod of its own namespace, so it configures
+    nothing. Checked when the input holds pods; a warning unless `--complete`."""
+    yield from _selecting_nothing(mesh, "Telemetry")
+
+
+@rule(
+    "MG2432",
+    ("Telemetry", "Pod", "Deployment"),
+    ERROR,
+    "pod selected by several Telemetries",
+    "IST0159",
+    istio="IST0159",
+    scope="mesh",
+)
+def telemetries_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two Telemetries of a namespace select the same pod: which one applies is
+    undefined."""
+    yield from _selecting_one_pod(mesh, "Telemetry", skip_ambient=False)
+
+
+@rule(
+    "MG2433",
+    "Telemetry",
+    ERROR,
+    "several namespace-wide Telemetries in one namespace",
+    "IST0160",
+    istio="IST0160",
+    scope="mesh",
+)
+def namespace_telemetries(mesh: MeshIndex) -> Iterator[Problem]:
+    """A namespace has at most one Telemetry without `selector`; with two, which applies
+    is undefined."""
+    scoped: dict[str, list[Manifest]] = defaultdict(list)
+    for entry in mesh.of_kind("Telemetry"):
+        if "selector" not in entry.spec:
+            scoped[entry.namespace].append(entry)
+    for namespace, entries in scoped.items():
+        if len(entries) > 1:
+            names = ", ".join(sorted(e.name for e in entries))
+            for entry in entries:
+                yield Problem(
+                    ("metadata", "name"),
+                    f"Telemetries {names} all apply to namespace {namespace}; keep one",
+                    entry,
+                )
+
+
+@rule(
+    "MG2434",
+    "Telemetry",
+    WARNING,
+    "access logging without a provider",
+    "IST0157",
+    istio="IST0157",
+    scope="mesh",
+)
+def access_logging_without_provider(mesh: MeshIndex) -> Iterator[Problem]:
+    """An `accessLogging` entry that is not disabled names no provider, and the default
+    mesh settings name none either: nothing is logged. (Checked against Istio's default
+    mesh settings, which meshgen assumes.)"""
+    for entry in mesh.of_kind("Telemetry"):
+        for i, logging in enumerate(sequence(entry.spec.get("accessLogging"))):
+            logging = mapping(logging)
+            if logging.get("disabled") is not True and not logging.get("providers"):
+                yield Problem(
+                    ("spec", "accessLogging", i),
+                    "names no provider, and the mesh has no default one for access logs",
+                    entry,
+                )
+
+
+def _export_scopes_of(entry: Manifest) -> list[str]:
+    scopes = [str(s) for s in sequence(entry.spec.get("exportTo"))]
+    if not scopes or "*" in scopes:
+        return ["*"]
+    return [entry.namespace if s == "." else s for s in scopes]
+
+
+@rule(
+    "MG2435",
+    "ServiceEntry",
+    WARNING,
+    "ServiceEntries giving one host and port different protocols",
+    "IST0177",
+    istio="IST0177",
+    scope="mesh",
+)
+def conflicting_service_entry_protocols(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two ServiceEntries visible in the same namespaces define the same host and port
+    with different protocols: which one a proxy uses is undefined."""
+    found: dict[tuple[str, str, int], list[tuple[str, Manifest]]] = defaultdict(list)
+    for entry in mesh.of_kind("ServiceEntry"):
+        for scope in _export_scopes_of(entry):
+            for host in sequence(entry.spec.get("hosts")):
+                for port in sequence(entry.spec.get("ports")):
+                    number = mapping(port).get("number")
+                    if isinstance(host, str) and isinstance(number, int):
+                        protocol = str(mapping(port).get("protocol") or "").upper()
+                        found[(scope, host, number)].append((protocol, entry))
+    for (scope, host, number), entries in list(found.items()):
+        if scope != "*":
+            entries += found.get(("*", host, number), [])
+    reported: set[int] = set()
+    for (_, host, number), entries in found.items():
+        protocols = sorted({protocol for protocol, _ in entries})
+        if len(protocols) < 2:
+            continue
+        names = ", ".join(sorted({f"{e.namespace}/{e.name}" for _, e in entries}))
+        for _, entry in entries:
+            if id(entry) not in reported:
+                reported.add(id(entry))
+                yield Problem(
+                    ("spec", "ports"),
+                    f"ServiceEntries {names} give host {host} port {number} different "
+                    f"protocols ({', '.join(p or '(none)' for p in protocols)})",
+                    entry,
+                )
+
+
+@rule(
+    "MG2436",
+    "ServiceEntry",
+    WARNING,
+    "ServiceEntry TCP port without addresses, with Istio's default DNS settings",
+    "IST0134",
+    istio="IST0134",
+    scope="mesh",
+)
+def service_entry_addresses(mesh: MeshIndex) -> Iterator[Problem]:
+    """With Istio's default mesh settings (no DNS capture and address allocation), a
+    ServiceEntry port serving TCP (or no protocol) needs `addresses`: TCP traffic is told
+    apart by destination address only."""
+    for entry in mesh.of_kind("ServiceEntry"):
+        if entry.spec.get("addresses") or mapping(entry.document.get("status")).get("addresses"):
+            continue
+        for i, port in enumerate(sequence(entry.spec.get("ports"))):
+            if str(mapping(port).get("protocol") or "TCP").upper() == "TCP":
+                yield Problem(
+                    ("spec", "ports", i),
+                    "serves TCP (or no protocol) without addresses; add addresses, or enable "
+                    "DNS capture and auto-allocation in the mesh settings",
+                    entry,
                 )
 
 
