@@ -49,6 +49,7 @@ CHECKS = {
     "telemetry.ProviderAnalyzer": {"MG2434"},
     "serviceentry.ConflictingServiceEntryProtocolAnalyzer": {"MG2435"},
     "serviceentry.Analyzer": {"MG2436"},
+    "gateway.ConflictingGatewayAnalyzer": {"MG2437"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
 }

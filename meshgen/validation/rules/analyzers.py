@@ -1159,6 +1159,68 @@ def service_entry_addresses(mesh: MeshIndex) -> Iterator[Problem]:
                 )
 
 
+def _selector_string(selector: dict[str, Any]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+
+
+@rule(
+    "MG2437",
+    ("Gateway", "Pod", "Deployment"),
+    ERROR,
+    "Gateways serving the same host and port on the same gateway pods",
+    "IST0145",
+    istio="IST0145",
+    scope="mesh",
+)
+def conflicting_gateways(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two Gateways whose selectors pick the same gateway pods (the same selector, or one
+    within the other when some pod carries both) serve the same host on the same port
+    and bind: which one's settings apply is undefined. Hosts are compared as written."""
+    served: dict[tuple[str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    gateways = list(mesh.of_kind("Gateway"))
+    for entry in gateways:
+        key = _selector_string(mapping(entry.spec.get("selector")))
+        for server in sequence(entry.spec.get("servers")):
+            server = mapping(server)
+            number = mapping(server.get("port")).get("number")
+            port = number if isinstance(number, int) else 0
+            hosts = {str(h): server.get("bind") for h in sequence(server.get("hosts"))}
+            served[(key, port)][f"{entry.namespace}/{entry.name}"] = hosts
+    for entry in gateways:
+        selector = mapping(entry.spec.get("selector"))
+        own, name = _selector_string(selector), f"{entry.namespace}/{entry.name}"
+        conflicts: set[str] = set()
+        for server in sequence(entry.spec.get("servers")):
+            server = mapping(server)
+            number = mapping(server.get("port")).get("number")
+            port = number if isinstance(number, int) else 0
+            for (other_key, other_port), by_gateway in served.items():
+                if other_port != port or not _selectors_overlap(mesh, own, other_key, selector):
+                    continue
+                for other, hosts in by_gateway.items():
+                    if other != name and any(
+                        str(h) in hosts and hosts[str(h)] == server.get("bind")
+                        for h in sequence(server.get("hosts"))
+                    ):
+                        conflicts.add(other.partition("/")[2])
+        if conflicts:
+            yield Problem(
+                ("spec", "servers"),
+                f"Gateways {', '.join(sorted(conflicts))} serve the same hosts and ports on "
+                f"the pods this gateway selects ({own})",
+                entry,
+            )
+
+
+def _selectors_overlap(mesh: MeshIndex, own: str, other: str, selector: dict[str, Any]) -> bool:
+    if own == other:
+        return True
+    if own not in other and other not in own:
+        return False
+    other_selector = dict(part.split("=", 1) for part in other.split(",") if "=" in part)
+    return any(mesh.pods({**selector, **other_selector}))
+
+
 @rule(
     "MG2410",
     ("VirtualService", "Service"),
