@@ -1176,40 +1176,41 @@ def conflicting_gateways(mesh: MeshIndex) -> Iterator[Problem]:
     """Two Gateways whose selectors pick the same gateway pods (the same selector, or one
     within the other when some pod carries both) serve the same host on the same port
     and bind: which one's settings apply is undefined. Hosts are compared as written."""
-    served: dict[tuple[str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    # (selector, port) -> (host, bind) -> the gateways serving it there
+    served: dict[tuple[str, int], dict[tuple[str, Any], set[str]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
     gateways = list(mesh.of_kind("Gateway"))
     for entry in gateways:
         key = _selector_string(mapping(entry.spec.get("selector")))
-        for server in sequence(entry.spec.get("servers")):
-            server = mapping(server)
-            number = mapping(server.get("port")).get("number")
-            port = number if isinstance(number, int) else 0
-            hosts = {str(h): server.get("bind") for h in sequence(server.get("hosts"))}
-            served[(key, port)][f"{entry.namespace}/{entry.name}"] = hosts
+        for port, host, bind in _served_hosts(entry):
+            served[(key, port)][(host, bind)].add(f"{entry.namespace}/{entry.name}")
     for entry in gateways:
         selector = mapping(entry.spec.get("selector"))
-        own, name = _selector_string(selector), f"{entry.namespace}/{entry.name}"
+        own = _selector_string(selector)
         conflicts: set[str] = set()
-        for server in sequence(entry.spec.get("servers")):
-            server = mapping(server)
-            number = mapping(server.get("port")).get("number")
-            port = number if isinstance(number, int) else 0
-            for (other_key, other_port), by_gateway in served.items():
-                if other_port != port or not _selectors_overlap(mesh, own, other_key, selector):
-                    continue
-                for other, hosts in by_gateway.items():
-                    if other != name and any(
-                        str(h) in hosts and hosts[str(h)] == server.get("bind")
-                        for h in sequence(server.get("hosts"))
-                    ):
-                        conflicts.add(other.partition("/")[2])
+        for port, host, bind in _served_hosts(entry):
+            for (other_key, other_port), by_host in served.items():
+                if other_port == port and _selectors_overlap(mesh, own, other_key, selector):
+                    conflicts |= by_host.get((host, bind), set())
+        conflicts.discard(f"{entry.namespace}/{entry.name}")
         if conflicts:
+            names = sorted(c.partition("/")[2] for c in conflicts)
             yield Problem(
                 ("spec", "servers"),
-                f"Gateways {', '.join(sorted(conflicts))} serve the same hosts and ports on "
+                f"Gateways {', '.join(names)} serve the same hosts and ports on "
                 f"the pods this gateway selects ({own})",
                 entry,
             )
+
+
+def _served_hosts(entry: Manifest) -> Iterator[tuple[int, str, Any]]:
+    """(port, host, bind) of each host each server of a Gateway serves."""
+    for server in sequence(entry.spec.get("servers")):
+        server = mapping(server)
+        number = mapping(server.get("port")).get("number")
+        for host in sequence(server.get("hosts")):
+            yield (number if isinstance(number, int) else 0), str(host), server.get("bind")
 
 
 def _selectors_overlap(mesh: MeshIndex, own: str, other: str, selector: dict[str, Any]) -> bool:
