@@ -8,10 +8,16 @@ ratios is reported with their range.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+# Commands are timed as installed: with bytecode, which pip writes when it installs a
+# package (a shell that sets PYTHONDONTWRITEBYTECODE would make every run recompile
+# meshgen's modules, and not check-jsonschema's, which were compiled at install).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def seconds(action: Callable[[], object]) -> float:
