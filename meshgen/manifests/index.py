@@ -14,17 +14,30 @@ from meshgen.manifests.hosts import covers, fqdn, gateway_ref, visible
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
 
-# Where each kind that runs pods keeps their labels: a Pod its own, the others in the
+# Where each kind that runs pods describes them: a Pod is its own, the others hold the
 # template they make pods from.
-_POD_LABELS = {
-    "Pod": ("metadata",),
-    "Deployment": ("spec", "template", "metadata"),
-    "StatefulSet": ("spec", "template", "metadata"),
-    "DaemonSet": ("spec", "template", "metadata"),
-    "ReplicaSet": ("spec", "template", "metadata"),
-    "Job": ("spec", "template", "metadata"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "metadata"),
+POD_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "Pod": (),
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
 }
+
+
+def pod_template(manifest: Manifest) -> dict[str, Any]:
+    """The pod ``manifest`` runs (its `metadata` and `spec`), or {} if it runs none."""
+    path = POD_TEMPLATES.get(manifest.kind)
+    if path is None:
+        return {}
+    node: Any = manifest.document
+    for key in path:
+        node = mapping(node).get(key)
+    return mapping(node)
+
+
 # The Node labels istiod copies onto the labels of the pods that run there.
 _TOPOLOGY = ("topology.kubernetes.io/region", "topology.kubernetes.io/zone")
 _SUBZONE = "topology.istio.io/subzone"
@@ -33,13 +46,14 @@ _SUBZONE = "topology.istio.io/subzone"
 def pod_labels(manifest: Manifest, nodes: dict[str, Manifest]) -> dict[str, str] | None:
     """The labels pods of ``manifest`` carry (None: it runs no pods), with the topology
     labels of the Node a Pod is placed on, as istiod adds them."""
-    path = _POD_LABELS.get(manifest.kind)
-    if path is None or group_of(manifest.api_version) not in ("", "apps", "batch"):
+    if manifest.kind not in POD_TEMPLATES or group_of(manifest.api_version) not in (
+        "",
+        "apps",
+        "batch",
+    ):
         return None
-    node: object = manifest.document
-    for key in path:
-        node = mapping(node).get(key)
-    labels = {k: v for k, v in mapping(mapping(node).get("labels")).items() if isinstance(v, str)}
+    metadata = mapping(pod_template(manifest).get("metadata"))
+    labels = {k: v for k, v in mapping(metadata.get("labels")).items() if isinstance(v, str)}
     placed = mapping(manifest.spec).get("nodeName") if manifest.kind == "Pod" else None
     if isinstance(placed, str) and placed:
         node_of_pod = nodes.get(placed)
@@ -107,7 +121,7 @@ class MeshIndex:
             self._services_by_namespace.setdefault(namespace, []).append(manifest)
         elif manifest.api_version == "v1" and kind == "Node":
             self._nodes[manifest.name] = manifest
-        elif kind in _POD_LABELS:
+        elif kind in POD_TEMPLATES:
             self._runs_pods.append(manifest)
         if not group_of(manifest.api_version).endswith(".istio.io"):
             return  # other kinds are looked up by identity only

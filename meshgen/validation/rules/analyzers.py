@@ -19,7 +19,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.certificates import validity
 from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
-from meshgen.manifests.index import GATEWAY_API, MeshIndex, pod_labels
+from meshgen.manifests.index import GATEWAY_API, POD_TEMPLATES, MeshIndex, pod_labels, pod_template
 from meshgen.manifests.ports import port_protocol
 from meshgen.validation.rules.registry import ERROR, INFO, WARNING, Problem, rule
 
@@ -404,12 +404,8 @@ def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
             continue
         if _istio_control_plane(manifest):
             continue
-        at: tuple[str | int, ...] = (
-            ("spec",) if manifest.kind == "Pod" else ("spec", "template", "spec")
-        )
-        pod: Any = manifest.document
-        for key in at:
-            pod = mapping(pod).get(key)
+        at: tuple[str | int, ...] = (*POD_TEMPLATES[manifest.kind], "spec")
+        pod = mapping(pod_template(manifest).get("spec"))
         places = [((*at, "securityContext"), mapping(pod).get("securityContext"))]
         for i, container in enumerate(sequence(mapping(pod).get("containers"))):
             if mapping(container).get("name") not in _PROXY_CONTAINERS:
@@ -430,12 +426,15 @@ def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
                 break
 
 
+def _namespaces(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any]]]:
+    """Each Namespace object of the input, with its labels."""
+    for manifest in mesh.manifests:
+        if manifest.kind == "Namespace" and manifest.api_version == "v1":
+            yield manifest, mapping(mapping(manifest.document.get("metadata")).get("labels"))
+
+
 def _namespace_labels(mesh: MeshIndex) -> dict[str, dict[str, Any]]:
-    return {
-        m.name: mapping(mapping(m.document.get("metadata")).get("labels"))
-        for m in mesh.manifests
-        if m.kind == "Namespace" and m.api_version == "v1"
-    }
+    return {namespace.name: labels for namespace, labels in _namespaces(mesh)}
 
 
 def _ambient_namespace(labels: dict[str, Any]) -> bool:
@@ -447,13 +446,8 @@ def _ambient_namespace(labels: dict[str, Any]) -> bool:
 
 
 def _ambient_pod(pod: Manifest) -> bool:
-    at = ("metadata",) if pod.kind == "Pod" else ("spec", "template", "metadata")
-    node: Any = pod.document
-    for key in at:
-        node = mapping(node).get(key)
-    return (
-        mapping(mapping(node).get("annotations")).get("ambient.istio.io/redirection") == "enabled"
-    )
+    metadata = mapping(pod_template(pod).get("metadata"))
+    return mapping(metadata.get("annotations")).get("ambient.istio.io/redirection") == "enabled"
 
 
 # Where each kind that selects workloads keeps its selector labels.
@@ -684,12 +678,6 @@ def gateway_secret_invalid(mesh: MeshIndex) -> Iterator[Problem]:
             )
 
 
-def _namespaces(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any]]]:
-    for manifest in mesh.manifests:
-        if manifest.kind == "Namespace" and manifest.api_version == "v1":
-            yield manifest, mapping(mapping(manifest.document.get("metadata")).get("labels"))
-
-
 @rule(
     "MG2424",
     "Namespace",
@@ -815,25 +803,11 @@ def pod_without_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
             )
 
 
-def _template(manifest: Manifest) -> dict[str, Any]:
-    """The pod a manifest runs (a Pod's own, or a workload's template), as a mapping."""
-    if manifest.kind == "Pod":
-        return manifest.document
-    node: Any = manifest.document
-    for key in ("spec", "template"):
-        node = mapping(node).get(key)
-    if manifest.kind == "CronJob":
-        node = mapping(
-            mapping(mapping(mapping(manifest.spec.get("jobTemplate")).get("spec")).get("template"))
-        )
-    return mapping(node)
-
-
 def _in_mesh(manifest: Manifest, namespaces: dict[str, dict[str, Any]]) -> bool:
     """Whether a pod (or a workload's pods) has a sidecar or is ambient, as Istio's
     analysis decides from the files: an istio-proxy container, else the
     `sidecar.istio.io/inject` label or annotation, else the Namespace's labels."""
-    pod = _template(manifest)
+    pod = pod_template(manifest)
     spec, metadata = mapping(pod.get("spec")), mapping(pod.get("metadata"))
     containers = [*sequence(spec.get("containers")), *sequence(spec.get("initContainers"))]
     if any(mapping(c).get("name") == _PROXY and mapping(c).get("image") for c in containers):

@@ -10,6 +10,7 @@ from typing import Any
 from meshgen.manifests import mapping, sequence
 from meshgen.validation.cel import URL
 from meshgen.validation.rules import primitives as p
+from meshgen.validation.rules import security
 from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
 from meshgen.validation.rules.security import selector_problems
 
@@ -41,8 +42,7 @@ def selector(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
 )
 def selector_without_labels(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     """A `selector` without labels applies to every workload of the namespace."""
-    if "selector" in spec and not mapping(mapping(spec.get("selector")).get("matchLabels")):
-        yield ("spec", "selector"), "workload selector specified without labels"
+    yield from security.selector_without_labels(spec, resource)
 
 
 @rule(
