@@ -1,0 +1,277 @@
+"""VirtualServices against the rest of the mesh: hosts, destinations, subsets, gateways."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from meshgen.manifests import Manifest, mapping, sequence
+from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
+from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.validation.rules.analyzers.lookups import (
+    service_ports,
+    subset_references,
+)
+from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
+
+
+@rule(
+    "MG2401",
+    "VirtualService",
+    ERROR,
+    "VirtualServices for the same host on sidecars",
+    "IST0109",
+    istio="IST0109",
+    scope="mesh",
+)
+def conflicting_hosts(mesh: MeshIndex) -> Iterator[Problem]:
+    """Two VirtualServices that apply to sidecars (`mesh`) and are visible in the same
+    namespaces claim the same host: which one a sidecar uses is undefined. Merge them
+    into one VirtualService. Short hosts are compared as FQDNs in their namespace."""
+    claims: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+    for entry in mesh.of_kind("VirtualService"):
+        if not applies_to_mesh(entry.spec):
+            continue
+        scopes = export_scopes(entry.spec.get("exportTo"), entry.namespace)
+        for host in entry.spec.get("hosts") or []:
+            if isinstance(host, str):
+                for scope in scopes:
+                    claims[(scope, fqdn(host, entry.namespace))].append(entry)
+    everywhere = [(host, owners) for (scope, host), owners in claims.items() if scope == "*"]
+    reported: set[str] = set()  # each VirtualService once, as Istio reports it
+    for (scope, host), owners in claims.items():
+        if scope != "*":  # what every namespace sees is seen here too, wildcards included
+            owners = owners + [
+                e for other, seen in everywhere if overlap(other, host) for e in seen
+            ]
+        unique = {e.ref: e for e in owners}
+        if len(unique) < 2:
+            continue
+        names = ", ".join(sorted(unique))
+        for ref, entry in unique.items():
+            if ref in reported:
+                continue
+            reported.add(ref)
+            yield Problem(
+                ("spec", "hosts"),
+                f"VirtualServices {names} all claim host {host} for sidecars; which one applies is undefined: merge them",
+                entry,
+            )
+
+
+@rule(
+    "MG2409",
+    ("VirtualService", "Service", "ServiceEntry"),
+    ERROR,
+    "destination host or port no Service or ServiceEntry defines",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_destinations(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route or mirror sends to a host that no Service or ServiceEntry in the input
+    defines (Istio has nowhere to send it), or to a port the Service does not expose.
+    Checked only when the input holds Services or ServiceEntries at all; a warning, since
+    the host may be defined elsewhere, and an error with `--complete`."""
+    if not mesh.knows_services:
+        return
+    severity = None if mesh.complete else WARNING
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in subset_references(entry):
+            host = destination.get("host")
+            if not isinstance(host, str):
+                continue
+            target = fqdn(host, entry.namespace)
+            service = mesh.service(target)
+            if service is None and mesh.service_entry(target, entry.namespace) is None:
+                yield Problem(
+                    (*where, "host"),
+                    f"{what} sends to {host}, which no Service or ServiceEntry in the input defines",
+                    entry,
+                    severity,
+                )
+                continue
+            port = mapping(destination.get("port")).get("number")
+            ports = service_ports(service) if service is not None else []
+            if service is not None and isinstance(port, int) and ports and port not in ports:
+                yield Problem(
+                    (*where, "port", "number"),
+                    f"{what} sends to port {port} of {host}, which exposes {', '.join(map(str, ports))}",
+                    entry,
+                    severity,
+                )
+
+
+@rule(
+    "MG2410",
+    ("VirtualService", "Service"),
+    ERROR,
+    "destination without a port for a Service with several",
+    "IST0112",
+    istio="IST0112",
+    scope="mesh",
+)
+def port_selector_required(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route sends to a Service that exposes more than one port without saying which:
+    Istio needs the destination's port to know where to send it."""
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in subset_references(entry):
+            host = destination.get("host")
+            service = mesh.service(fqdn(host, entry.namespace)) if isinstance(host, str) else None
+            ports = service_ports(service) if service is not None else []
+            if len(ports) > 1 and "port" not in destination:
+                yield Problem(
+                    where,
+                    f"{what} to {host} must name a port: the Service exposes "
+                    f"{', '.join(map(str, ports))}",
+                    entry,
+                )
+
+
+@rule(
+    "MG2402",
+    ("VirtualService", "DestinationRule"),
+    ERROR,
+    "subset no DestinationRule defines",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_subsets(mesh: MeshIndex) -> Iterator[Problem]:
+    """A route or mirror sends to a subset that no DestinationRule for its host defines:
+    Istio answers those requests with 503. An error when a DestinationRule for the host is
+    in the input but lacks the subset; a warning when the input holds no DestinationRule
+    for the host at all (it may live in a file not given), unless `--complete` says the
+    input is the whole mesh."""
+    for entry in mesh.of_kind("VirtualService"):
+        for where, destination, what in subset_references(entry):
+            subset, host = destination.get("subset"), destination.get("host")
+            if not subset or not isinstance(host, str):
+                continue
+            rules = mesh.destination_rules(fqdn(host, entry.namespace))
+            defined = {
+                name
+                for r in rules
+                for s in sequence(r.spec.get("subsets"))
+                if isinstance(name := mapping(s).get("name"), str)
+            }
+            if subset in defined:
+                continue
+            if rules:
+                yield Problem(
+                    (*where, "subset"),
+                    f"{what} sends to subset {subset} of {host}, which DestinationRule {rules[0].ref} does not define",
+                    entry,
+                )
+            else:
+                severity = None if mesh.complete else WARNING
+                yield Problem(
+                    (*where, "subset"),
+                    f"{what} sends to subset {subset} of {host}, but no DestinationRule for {host} is in the input",
+                    entry,
+                    severity,
+                )
+
+
+@rule(
+    "MG2403",
+    ("VirtualService", "Gateway"),
+    ERROR,
+    "gateway not in the input",
+    "IST0101",
+    istio="IST0101",
+    scope="mesh",
+)
+def unknown_gateways(mesh: MeshIndex) -> Iterator[Problem]:
+    """A VirtualService is bound to a Gateway that is not in the input (a bare name is
+    looked up in the VirtualService's namespace). A warning, since the Gateway may be
+    defined elsewhere; an error with `--complete`."""
+    for entry in mesh.of_kind("VirtualService"):
+        for i, ref in enumerate(entry.spec.get("gateways") or []):
+            if not isinstance(ref, str) or ref == "mesh" or GENERATED_GATEWAY in ref:
+                continue
+            if mesh.gateway(ref, entry.namespace) or mesh.gateway(
+                ref, entry.namespace, GATEWAY_API
+            ):
+                continue  # an Istio Gateway, or a Kubernetes Gateway API Gateway
+            severity = None if mesh.complete else WARNING
+            yield Problem(
+                ("spec", "gateways", i), f"gateway {ref} is not in the input", entry, severity
+            )
+
+
+GENERATED_GATEWAY = "~istio-autogenerated-"
+
+
+@rule(
+    "MG2408",
+    "VirtualService",
+    WARNING,
+    "reference to a gateway Istio generates",
+    "IST0165",
+    istio="IST0165",
+    scope="mesh",
+)
+def generated_gateway_references(mesh: MeshIndex) -> Iterator[Problem]:
+    """A VirtualService names a Gateway that Istio generates internally for a Kubernetes
+    Gateway API Gateway (`...~istio-autogenerated-k8s-gateway~...`). Such names are
+    Istio's own and may change: bind to the Kubernetes Gateway by its name instead."""
+    for entry in mesh.of_kind("VirtualService"):
+        for i, ref in enumerate(entry.spec.get("gateways") or []):
+            if isinstance(ref, str) and GENERATED_GATEWAY in ref:
+                yield Problem(
+                    ("spec", "gateways", i),
+                    f"gateway {ref} is generated by Istio; name the Kubernetes Gateway it "
+                    "comes from instead",
+                    entry,
+                )
+
+
+@rule(
+    "MG2404",
+    ("VirtualService", "Gateway"),
+    WARNING,
+    "VirtualService hosts a gateway does not serve",
+    "IST0132",
+    istio="IST0132",
+    scope="mesh",
+)
+def hosts_not_on_gateway(mesh: MeshIndex) -> Iterator[Problem]:
+    """None of a VirtualService's hosts is served by a Gateway it is bound to (server hosts,
+    with their namespace prefixes applied), so the gateway never routes to it."""
+    for entry in mesh.of_kind("VirtualService"):
+        hosts = [h for h in entry.spec.get("hosts") or [] if isinstance(h, str)]
+        for i, ref in enumerate(entry.spec.get("gateways") or []):
+            gateway = mesh.gateway(ref, entry.namespace) if isinstance(ref, str) else None
+            if gateway is None:
+                continue
+            servers = sequence(gateway.spec.get("servers"))
+            served = served_hosts(servers, gateway.namespace, entry.namespace)
+            if not any(overlap(g, h) for g in served for h in hosts):
+                yield Problem(
+                    ("spec", "gateways", i),
+                    f"gateway {gateway.ref} serves none of the hosts {', '.join(hosts)}",
+                    entry,
+                )
+
+
+@rule(
+    "MG2407",
+    "VirtualService",
+    WARNING,
+    "deprecated fault.delay.percent",
+    "IST0002",
+    istio="IST0002",
+    scope="mesh",
+)
+def deprecated_delay_percent(mesh: MeshIndex) -> Iterator[Problem]:
+    """`fault.delay.percent` is deprecated; use `fault.delay.percentage: {value: N}`."""
+    for entry in mesh.of_kind("VirtualService"):
+        for i, route in enumerate(entry.spec.get("http") or []):
+            delay = mapping(mapping(mapping(route).get("fault")).get("delay"))
+            if (delay.get("percent") or 0) > 0:
+                yield Problem(
+                    ("spec", "http", i, "fault", "delay", "percent"),
+                    "fault.delay.percent is deprecated; use fault.delay.percentage",
+                    entry,
+                )
