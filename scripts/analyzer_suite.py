@@ -52,6 +52,7 @@ CHECKS = {
     "gateway.ConflictingGatewayAnalyzer": {"MG2437"},
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
+    "annotations.K8sAnalyzer": {"MG2438", "MG2439", "MG2440", "MG2441"},
 }
 
 

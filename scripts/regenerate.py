@@ -188,6 +188,7 @@ def filled(source: Path) -> Callable[[], str]:
 def rules_page() -> str:
     from meshgen.findings import BASE_CODES
     from meshgen.validation.rules import RULES
+    from meshgen.validation.rules.deviations import DEVIATIONS
 
     groups = [
         ("Every kind", lambda r: r.scope == "resource" and r.kinds == ("*",)),
@@ -260,6 +261,19 @@ def rules_page() -> str:
                 if len(manifest) > 2000:  # a huge value shown in part
                     manifest = manifest[:300] + f"… ({len(manifest):,} characters in all)"
                 parts.append(f"{label}:\n\n```yaml\n{manifest.rstrip()}\n```\n")
+    parts.append("## Where meshgen differs from istioctl analyze\n")
+    parts.append(
+        "Deliberate differences, each measured by the analyzer-suite test "
+        "(`tests/test_analyzer_suite.py`, which names the cases they change).\n"
+    )
+    parts.append("| Istio code | Istio | meshgen | why |")
+    parts.append("|---|---|---|---|")
+    for deviation in DEVIATIONS:
+        parts.append(
+            f"| {deviation.istio} | {deviation.istio_does} | {deviation.meshgen_does} "
+            f"| {deviation.why} |"
+        )
+    parts.append("")
     parts.append("## Model and input codes\n")
     parts.append("| code | severity | meaning |")
     parts.append("|---|---|---|")

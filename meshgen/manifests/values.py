@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _UNIT_NS = {
     "ns": 1,
     "us": 1_000,
@@ -41,3 +43,11 @@ def duration_nanoseconds(value: str) -> int | None:
         total += float(number) * _UNIT_NS[unit]
         i += len(unit)
     return sign * round(total) if n else None
+
+
+_QUANTITY = re.compile(r"([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?")
+
+
+def is_quantity(value: str) -> bool:
+    """Whether ``value`` is a Kubernetes resource quantity (``250m``, ``1.5Gi``, ``2e3``)."""
+    return _QUANTITY.fullmatch(value) is not None
