@@ -53,6 +53,7 @@ CHECKS = {
     "destinationrule.CaCertificateAnalyzer": {"MG2405"},
     "gateway.CertificateAnalyzer": {"MG2406"},
     "annotations.K8sAnalyzer": {"MG2438", "MG2439", "MG2440", "MG2441"},
+    "envoyfilter.EnvoyPatchAnalyzer": {"MG2442", "MG2443", "MG2444", "MG2445", "MG2446"},
 }
 
 

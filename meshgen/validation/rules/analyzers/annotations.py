@@ -20,6 +20,7 @@ import yaml
 from meshgen.manifests import Manifest, mapping
 from meshgen.manifests.index import POD_TEMPLATES, MeshIndex, pod_template
 from meshgen.manifests.values import is_quantity
+from meshgen.validation.rules.analyzers.lookups import with_code
 from meshgen.validation.rules.registry import INFO, WARNING, Problem, rule
 
 ANY = "Any"
@@ -220,13 +221,7 @@ def _annotated(mesh: MeshIndex) -> Iterator[tuple[Manifest, str, tuple[Any, ...]
             yield manifest, "Pod", (*POD_TEMPLATES[manifest.kind], "metadata"), template
 
 
-@dataclass(frozen=True)
-class _Finding:
-    istio: str
-    problem: Problem
-
-
-def _findings(mesh: MeshIndex) -> Iterator[_Finding]:
+def _findings(mesh: MeshIndex) -> Iterator[tuple[str, Problem]]:
     for manifest, kind, at, metadata in _annotated(mesh):
         labels = mapping(metadata.get("labels"))
         for key, value in mapping(metadata.get("annotations")).items():
@@ -235,13 +230,11 @@ def _findings(mesh: MeshIndex) -> Iterator[_Finding]:
             path = (*at, "annotations", key)
             known = CATALOGUE.get(key)
             if known is None:
-                yield _Finding(
-                    "IST0108", Problem(path, f"{key} is no annotation Istio knows", manifest)
-                )
+                yield ("IST0108", Problem(path, f"{key} is no annotation Istio knows", manifest))
                 continue
             if known.deprecated and not (key == INJECT and INJECT in labels):
                 instead = f'; use the label "{INJECT}"' if key == INJECT else ""
-                yield _Finding(
+                yield (
                     "IST0135",
                     Problem(path, f"{key} is deprecated and may stop working{instead}", manifest),
                 )
@@ -249,7 +242,7 @@ def _findings(mesh: MeshIndex) -> Iterator[_Finding]:
                 continue
             if kind not in known.kinds:
                 hint = " (put it in spec.template.metadata)" if "Pod" in known.kinds else ""
-                yield _Finding(
+                yield (
                     "IST0107",
                     Problem(
                         path,
@@ -258,14 +251,10 @@ def _findings(mesh: MeshIndex) -> Iterator[_Finding]:
                     ),
                 )
             elif known.check is not None and (problem := known.check(str(value))):
-                yield _Finding(
+                yield (
                     "IST0125",
                     Problem(path, f"the injector refuses {key}: {value!r} ({problem})", manifest),
                 )
-
-
-def _of(mesh: MeshIndex, istio: str) -> Iterator[Problem]:
-    return (f.problem for f in _findings(mesh) if f.istio == istio)
 
 
 @rule(
@@ -280,7 +269,7 @@ def _of(mesh: MeshIndex, istio: str) -> Iterator[Problem]:
 def unknown_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An annotation in one of Istio's domains (`*.istio.io/...`) that no Istio release
     defines: most often a misspelling (`networking.istio.io/exportTo`), and then ignored."""
-    yield from _of(mesh, "IST0108")
+    yield from with_code(_findings(mesh), "IST0108")
 
 
 @rule(
@@ -296,7 +285,7 @@ def misplaced_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An Istio annotation on a kind it has no effect on: a pod annotation on a
     Deployment's own metadata instead of its pod template, or `kubernetes.io/ingress.class`
     anywhere but an Ingress."""
-    yield from _of(mesh, "IST0107")
+    yield from with_code(_findings(mesh), "IST0107")
 
 
 @rule(
@@ -312,7 +301,7 @@ def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
     """A pod annotation the sidecar injector reads, with a value it cannot use: ports and
     CIDR lists, readiness probe settings, interception mode, interface names, proxy
     resources as Kubernetes quantities, `proxy.istio.io/config` as YAML."""
-    yield from _of(mesh, "IST0125")
+    yield from with_code(_findings(mesh), "IST0125")
 
 
 @rule(
@@ -327,4 +316,4 @@ def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
 def deprecated_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An Istio annotation that is deprecated and may stop working in a later release;
     `sidecar.istio.io/inject` is a label now."""
-    yield from _of(mesh, "IST0135")
+    yield from with_code(_findings(mesh), "IST0135")

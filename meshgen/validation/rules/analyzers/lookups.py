@@ -176,3 +176,8 @@ def export_scopes_of(entry: Manifest) -> list[str]:
     if not scopes or "*" in scopes:
         return ["*"]
     return [entry.namespace if s == "." else s for s in scopes]
+
+
+def with_code(findings: Iterator[tuple[str, Problem]], istio: str) -> Iterator[Problem]:
+    """The problems of one Istio code, from a walk that finds several codes at once."""
+    return (problem for code, problem in findings if code == istio)
