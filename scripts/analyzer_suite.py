@@ -54,6 +54,11 @@ CHECKS = {
     "gateway.CertificateAnalyzer": {"MG2406"},
     "annotations.K8sAnalyzer": {"MG2438", "MG2439", "MG2440", "MG2441"},
     "envoyfilter.EnvoyPatchAnalyzer": {"MG2442", "MG2443", "MG2444", "MG2445", "MG2446"},
+    "conditions.ConditionAnalyzer": {"MG2447"},
+    "webhook.Analyzer": {"MG2448"},
+    "externalcontrolplane.ExternalControlPlaneAnalyzer": {"MG2449", "MG2450"},
+    "authn.BlockedCIDRsAnalyzer": {"MG2451"},
+    "k8sgateway.CRDVersionAnalyzer": {"MG2452"},
 }
 
 

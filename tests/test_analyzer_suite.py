@@ -23,19 +23,13 @@ NEEDS_OBJECTS = "reads Pods, Services, Namespaces, Deployments, Secrets or webho
 NOT_YET = {
     **dict.fromkeys(
         [
-            "004",
-            "005",
-            "006",
             "026",
             "027",
             "029",
             "030",
             "038",
-            "048",
-            "071",
             "072",
             "077",
-            "099",
             "105",
         ],
         NEEDS_OBJECTS,
@@ -47,7 +41,6 @@ NOT_YET = {
             "047",
             "091",
             "092",
-            "093",
         ],
         "an analyzer for ServiceEntry, EnvoyFilter, Telemetry, Sidecar or mesh settings",
     ),

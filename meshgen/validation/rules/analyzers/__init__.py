@@ -11,6 +11,7 @@ them all.
 
 from meshgen.validation.rules.analyzers import (  # noqa: F401  (each module registers its rules)
     annotations,
+    controlplane,
     destinations,
     envoyfilters,
     gateways,
@@ -20,4 +21,5 @@ from meshgen.validation.rules.analyzers import (  # noqa: F401  (each module reg
     selectors,
     serviceentries,
     services,
+    status,
 )

@@ -1,0 +1,37 @@
+"""Kubernetes label selectors (`matchLabels` and `matchExpressions`), as the API server
+reads them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meshgen.manifests import mapping, sequence
+
+
+def selects(selector: Any, labels: dict[str, Any]) -> bool:
+    """Whether a LabelSelector selects an object with ``labels``: an absent or empty
+    selector selects everything; one the API server would refuse selects nothing."""
+    if selector is None:
+        return True
+    if not isinstance(selector, dict):
+        return False
+    for key, value in mapping(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            return False
+    for expression in sequence(selector.get("matchExpressions")):
+        expression = mapping(expression)
+        key, operator = expression.get("key"), expression.get("operator")
+        values = sequence(expression.get("values"))
+        if operator == "In":
+            ok = key in labels and labels[key] in values
+        elif operator == "NotIn":
+            ok = key not in labels or labels[key] not in values
+        elif operator == "Exists":
+            ok = key in labels
+        elif operator == "DoesNotExist":
+            ok = key not in labels
+        else:
+            return False
+        if not ok:
+            return False
+    return True
