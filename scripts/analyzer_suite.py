@@ -59,6 +59,9 @@ CHECKS = {
     "externalcontrolplane.ExternalControlPlaneAnalyzer": {"MG2449", "MG2450"},
     "authn.BlockedCIDRsAnalyzer": {"MG2451"},
     "k8sgateway.CRDVersionAnalyzer": {"MG2452"},
+    "deprecation.DeprecationAnalyzer": {"MG2407"},
+    "k8sgateway.SelectorAnalyzer": {"MG2453"},
+    "injection.ImageAutoAnalyzer": {"MG2454"},
 }
 
 

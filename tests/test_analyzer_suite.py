@@ -29,18 +29,15 @@ NOT_YET = {
             "030",
             "038",
             "072",
-            "077",
             "105",
         ],
         NEEDS_OBJECTS,
     ),
     **dict.fromkeys(
         [
-            "003",
             "042",
             "047",
             "091",
-            "092",
         ],
         "an analyzer for ServiceEntry, EnvoyFilter, Telemetry, Sidecar or mesh settings",
     ),

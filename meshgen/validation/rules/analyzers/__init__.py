@@ -12,6 +12,7 @@ them all.
 from meshgen.validation.rules.analyzers import (  # noqa: F401  (each module registers its rules)
     annotations,
     controlplane,
+    deprecations,
     destinations,
     envoyfilters,
     gateways,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from meshgen.manifests import mapping, sequence
+from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.index import POD_TEMPLATES, MeshIndex, pod_template
+from meshgen.manifests.selectors import selects
 from meshgen.validation.rules.analyzers.lookups import (
     PROXY_CONTAINER,
     istio_control_plane,
+    namespace_labels,
     namespace_objects,
 )
-from meshgen.validation.rules.registry import INFO, WARNING, Problem, rule
+from meshgen.validation.rules.registry import ERROR, INFO, WARNING, Problem, rule
 
 _PROXY_UID = 1337
 
@@ -182,4 +184,73 @@ def pod_without_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
                 f"pod {pod.namespace}/{pod.name} has no {PROXY_CONTAINER} container although its "
                 "namespace injects sidecars",
                 pod,
+            )
+
+
+def _auto_image(manifest: Manifest) -> int | None:
+    """The index of the `istio-proxy` container whose image is `auto` (left for the
+    injector to fill in), if the pod has one."""
+    containers = sequence(mapping(pod_template(manifest).get("spec")).get("containers"))
+    for i, container in enumerate(containers):
+        container = mapping(container)
+        if container.get("name") == PROXY_CONTAINER and container.get("image") == "auto":
+            return i
+    return None
+
+
+def _injector_selects(mesh: MeshIndex, manifest: Manifest) -> bool | None:
+    """Whether one of Istio's injector webhooks in the input selects the pods of
+    ``manifest`` (None: the input holds no injector webhook)."""
+    hooks = [
+        mapping(w)
+        for m in mesh.manifests
+        if m.kind == "MutatingWebhookConfiguration"
+        for w in sequence(m.document.get("webhooks"))
+        if str(mapping(w).get("name", "")).endswith("istio.io")
+    ]
+    if not hooks:
+        return None
+    of_namespace = namespace_labels(mesh).get(manifest.namespace, {})
+    labels = mapping(mapping(pod_template(manifest).get("metadata")).get("labels"))
+    return any(
+        selects(hook.get("namespaceSelector"), of_namespace)
+        and selects(hook.get("objectSelector"), labels)
+        for hook in hooks
+    )
+
+
+@rule(
+    "MG2454",
+    ("Pod", "Deployment", "MutatingWebhookConfiguration", "Namespace"),
+    ERROR,
+    "`image: auto` proxy that no injector fills in",
+    "IST0146 IST0147",
+    istio="IST0147",
+    scope="mesh",
+)
+def auto_image_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
+    """An `istio-proxy` container with `image: auto` is filled in by Istio's sidecar
+    injector. A Pod that still carries it was never injected (IST0147, an error); a
+    Deployment whose pods no injector webhook of the input selects will not be (IST0146,
+    a warning, checked when the input holds Istio's injector webhooks)."""
+    for manifest in mesh.runs_pods():
+        index = _auto_image(manifest)
+        if index is None:
+            continue
+        path = (*POD_TEMPLATES[manifest.kind], "spec", "containers", index, "image")
+        if manifest.kind == "Pod":
+            yield Problem(
+                path,
+                "image: auto is still here, so no injector handled this pod: it runs "
+                "without a working proxy",
+                manifest,
+            )
+        elif manifest.kind == "Deployment" and _injector_selects(mesh, manifest) is False:
+            yield Problem(
+                path,
+                "image: auto, but no Istio injector webhook selects these pods (by their "
+                "namespace's labels and their own), so the image is never filled in",
+                manifest,
+                WARNING,
+                istio="IST0146",
             )

@@ -253,25 +253,3 @@ def hosts_not_on_gateway(mesh: MeshIndex) -> Iterator[Problem]:
                     f"gateway {gateway.ref} serves none of the hosts {', '.join(hosts)}",
                     entry,
                 )
-
-
-@rule(
-    "MG2407",
-    "VirtualService",
-    WARNING,
-    "deprecated fault.delay.percent",
-    "IST0002",
-    istio="IST0002",
-    scope="mesh",
-)
-def deprecated_delay_percent(mesh: MeshIndex) -> Iterator[Problem]:
-    """`fault.delay.percent` is deprecated; use `fault.delay.percentage: {value: N}`."""
-    for entry in mesh.of_kind("VirtualService"):
-        for i, route in enumerate(entry.spec.get("http") or []):
-            delay = mapping(mapping(mapping(route).get("fault")).get("delay"))
-            if (delay.get("percent") or 0) > 0:
-                yield Problem(
-                    ("spec", "http", i, "fault", "delay", "percent"),
-                    "fault.delay.percent is deprecated; use fault.delay.percentage",
-                    entry,
-                )

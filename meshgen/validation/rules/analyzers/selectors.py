@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
-from meshgen.manifests import Manifest, mapping, sequence
-from meshgen.manifests.index import MeshIndex, pod_labels
+from meshgen.manifests import Manifest, group_of, mapping, sequence
+from meshgen.manifests.index import GATEWAY_API, MeshIndex, pod_labels
 from meshgen.validation.rules.analyzers.lookups import (
     ambient_namespace,
     ambient_pod,
@@ -264,3 +265,59 @@ def access_logging_without_provider(mesh: MeshIndex) -> Iterator[Problem]:
                     "names no provider, and the mesh has no default one for access logs",
                     entry,
                 )
+
+
+_GATEWAY_NAME = "gateway.networking.k8s.io/gateway-name"
+_POLICIES = ("AuthorizationPolicy", "RequestAuthentication", "Telemetry", "WasmPlugin")
+
+
+def _gateway_pods(mesh: MeshIndex) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """Per namespace, the pods Istio runs for Kubernetes Gateway API Gateways, as
+    (gateway name, pod labels): the Pods in the input that carry the gateway-name label,
+    and for each Gateway of the input the pods Istio would deploy for it."""
+    pods: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for pod, labels in mesh.pods({}):
+        if isinstance(labels.get(_GATEWAY_NAME), str):
+            pods[pod.namespace].append((labels[_GATEWAY_NAME], labels))
+    for gateway in mesh.manifests:
+        if gateway.kind == "Gateway" and group_of(gateway.api_version) == GATEWAY_API:
+            extra = mapping(mapping(gateway.spec.get("infrastructure")).get("labels"))
+            pods[gateway.namespace].append(
+                (gateway.name or "", {**extra, _GATEWAY_NAME: gateway.name})
+            )
+    return pods
+
+
+@rule(
+    "MG2453",
+    (*_POLICIES, "Gateway", "Pod"),
+    WARNING,
+    "policy selector on a Kubernetes Gateway's pods",
+    "IST0166",
+    istio="IST0166",
+    scope="mesh",
+)
+def selector_on_gateway_pods(mesh: MeshIndex) -> Iterator[Problem]:
+    """An AuthorizationPolicy, RequestAuthentication, Telemetry or WasmPlugin selects the
+    pods of a Kubernetes Gateway API Gateway with `selector`: Istio ignores selectors on
+    those pods. Attach the policy with `targetRef` to the Gateway instead."""
+    pods = _gateway_pods(mesh)
+    for entry in (e for kind in _POLICIES for e in mesh.of_kind(kind)):
+        if "targetRef" in entry.spec or "selector" not in entry.spec:
+            continue
+        wanted = mapping(mapping(entry.spec.get("selector")).get("matchLabels"))
+        gateways = sorted(
+            {
+                name
+                for name, labels in pods.get(entry.namespace, [])
+                if all(labels.get(k) == v for k, v in wanted.items())
+            }
+        )
+        for name in gateways:
+            yield Problem(
+                ("spec", "selector"),
+                f"selects the pods of Kubernetes Gateway {name}, where selectors have no "
+                f"effect; use targetRef: {{group: gateway.networking.k8s.io, kind: Gateway, "
+                f"name: {name}}}",
+                entry,
+            )
