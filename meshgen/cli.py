@@ -295,6 +295,13 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         help="the input is the whole mesh: a missing gateway or subset is an error, not a warning",
     )
     parser.add_argument(
+        "--mesh-config",
+        metavar="FILE",
+        help="the mesh settings (a MeshConfig as istioctl's --meshConfigFile takes, the istio "
+        "ConfigMap, or IstioOperator or Helm values with meshConfig); default: the istio "
+        "ConfigMap of istio-system if the input holds it, else Istio's defaults",
+    )
+    parser.add_argument(
         "--ignore",
         action="append",
         default=[],
@@ -404,6 +411,9 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
         crds=crds or None,
         complete=settings.complete if args.complete is None else args.complete,
         context=args.context or [settings.path(c) for c in settings.context],
+        mesh_config=args.mesh_config
+        or (settings.mesh_config and settings.path(settings.mesh_config))
+        or None,
         ignore={*settings.ignore, *_codes(args.ignore)},
         exclude=_excluder(settings, args.exclude),
         stdin=io.stdin,

@@ -36,6 +36,7 @@ SETTINGS: dict[str, tuple[type, str]] = {
     "exclude": (list, "glob patterns of files never validated; * also matches across folders"),
     "context": (list, "more of the mesh for checks across resources (like --context)"),
     "complete": (bool, "the input is the whole mesh (like --complete)"),
+    "mesh-config": (str, "a file with the mesh settings (like --mesh-config)"),
     "max-file-size": (int, "the largest file read, in MiB (like --max-file-size)"),
     "max-documents": (int, "the most documents one file may hold (like --max-documents)"),
     "max-depth": (int, "the deepest nesting a document may have (like --max-depth)"),
@@ -51,6 +52,7 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
     complete: bool = False
+    mesh_config: str | None = None
     max_file_size: int | None = None
     max_documents: int | None = None
     max_depth: int | None = None

@@ -1,9 +1,10 @@
 """meshgen over Istio's own analyzer test suite (../shared/istio/analyzer-tests).
 
 For each case: validate its input files together (with the resources Istio's harness
-adds, and --complete: a case is the whole mesh), keep the findings whose Istio code is
-in the case's scope, and compare the multiset of (code, kind, namespace, name) with what
-Istio expects. Prints matched / expected / extra per analyzer, and the total.
+adds, its mesh settings, and --complete: a case is the whole mesh), keep the findings
+whose Istio code is in the case's scope, and compare the multiset of (code, kind,
+namespace, name) with what Istio expects. Prints matched / expected / extra per
+analyzer, and the total.
 
 python scripts/analyzer_suite.py [--cases DIR] [--failing]
 """
@@ -62,6 +63,8 @@ CHECKS = {
     "deprecation.DeprecationAnalyzer": {"MG2407"},
     "k8sgateway.SelectorAnalyzer": {"MG2453"},
     "injection.ImageAutoAnalyzer": {"MG2454"},
+    "telemetry.LightstepAnalyzer": {"MG2455"},
+    "injection.ImageAnalyzer": {"MG2456"},
 }
 
 
@@ -97,7 +100,10 @@ def run_case(folder: Path) -> Outcome:
     case = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     inputs = [str(folder / p) for p in case["inputs"]]
     inputs += [str(folder.parent.parent / p) for p in case.get("implicitInputs") or []]
-    report = meshgen.validate(inputs, complete=True)
+    settings = case.get("meshConfig")
+    report = meshgen.validate(
+        inputs, complete=True, mesh_config=str(folder / settings) if settings else None
+    )
     scope = set(case["codesInScope"])
     checks = CHECKS.get(case["analyzer"])
     found = Counter(

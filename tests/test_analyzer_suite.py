@@ -23,10 +23,6 @@ NEEDS_OBJECTS = "reads Pods, Services, Namespaces, Deployments, Secrets or webho
 NOT_YET = {
     **dict.fromkeys(
         [
-            "026",
-            "027",
-            "029",
-            "030",
             "038",
             "072",
             "105",
@@ -37,11 +33,9 @@ NOT_YET = {
         [
             "042",
             "047",
-            "091",
         ],
         "an analyzer for ServiceEntry, EnvoyFilter, Telemetry, Sidecar or mesh settings",
     ),
-    "069": "reads mesh settings (DNS auto-allocation on), which meshgen does not take",
     "002": "deviation IST0136 (docs/rules.md): alpha-phase annotations are not reported",
     "040": "deviation IST0132 (docs/rules.md): a missing gateway is reported once, as IST0101",
     "041": "hosts against the listeners of a Kubernetes Gateway API Gateway (IST0132)",

@@ -10,6 +10,8 @@ from typing import Any
 
 from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, sequence
 from meshgen.manifests.hosts import covers, fqdn, gateway_ref, visible
+from meshgen.manifests.meshconfig import DEFAULT as DEFAULT_MESH_CONFIG
+from meshgen.manifests.meshconfig import MeshConfig, in_cluster
 
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
@@ -84,6 +86,7 @@ class MeshIndex:
 
     manifests: list[Manifest] = field(default_factory=list)
     complete: bool = False  # the input is the whole mesh: what is missing is missing
+    settings: MeshConfig = DEFAULT_MESH_CONFIG  # the mesh settings
     duplicates: list[tuple[Manifest, Manifest]] = field(default_factory=list)
     by_identity: dict[Key, Manifest] = field(default_factory=dict)
     _by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
@@ -101,10 +104,21 @@ class MeshIndex:
     _by_label: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, manifests: Iterable[Manifest], complete: bool = False) -> MeshIndex:
+    def of(
+        cls,
+        manifests: Iterable[Manifest],
+        complete: bool = False,
+        settings: MeshConfig | None = None,
+    ) -> MeshIndex:
+        """The mesh of ``manifests``, with ``settings``, else those of the `istio`
+        ConfigMap among them, else Istio's defaults."""
         index = cls(complete=complete)
         for manifest in manifests:
             index.add(manifest)
+        if settings is None:
+            config_map = index.by_identity.get(("", "ConfigMap", "istio-system", "istio"))
+            settings = in_cluster(config_map.document) if config_map else None
+        index.settings = settings or DEFAULT_MESH_CONFIG
         return index
 
     def add(self, manifest: Manifest) -> None:

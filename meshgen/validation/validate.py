@@ -17,6 +17,7 @@ from meshgen.errors import InputError
 from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean
 from meshgen.manifests import Manifest, group_of, is_istio
 from meshgen.manifests.index import MeshIndex
+from meshgen.manifests.meshconfig import MeshConfig, read_mesh_config
 from meshgen.manifests.sources import (
     STDIN,
     Source,
@@ -445,11 +446,16 @@ def validate_rendered(
     return report
 
 
-def analyze_mesh(report: Report, context: Iterable[Manifest] = (), complete: bool = False) -> None:
+def analyze_mesh(
+    report: Report,
+    context: Iterable[Manifest] = (),
+    complete: bool = False,
+    settings: MeshConfig | None = None,
+) -> None:
     """Checks across every resource collected (and ``context``, not reported)."""
     from meshgen.validation.rules import mesh_problems
 
-    index = MeshIndex.of([*report.mesh, *context], complete)
+    index = MeshIndex.of([*report.mesh, *context], complete, settings)
     for rule, problem in mesh_problems(index):
         subject = problem.subject
         assert subject is not None
@@ -489,12 +495,24 @@ def validate_paths(
     limits: yamlio.Limits = yamlio.DEFAULT_LIMITS,
     context: Iterable[str] = (),
     complete: bool = False,
+    mesh_config: str | None = None,
 ) -> Report:
     """Validate files and folders, together as one mesh; ``-`` reads ``stdin``;
     ``exclude`` skips files. ``context`` files join the mesh for cross-resource checks
     without their own problems being reported; ``complete`` says the input is the whole
-    mesh, so references to what is missing are errors."""
+    mesh, so references to what is missing are errors; ``mesh_config`` is a file with
+    the mesh settings."""
     files = list(expand_paths(paths))
+    report = Report()
+    settings = None
+    if mesh_config is not None:
+        try:
+            settings = read_mesh_config(mesh_config, limits)
+        except InputError as e:
+            report.findings.extend(
+                e.findings
+                or [Finding.of("MG003", str(e).removeprefix(f"{mesh_config}: "), mesh_config)]
+            )
     background = Report()
     for path in expand_paths(context):
         if path in files or path == STDIN:
@@ -504,7 +522,6 @@ def validate_paths(
         except InputError:
             continue
     quiet = [replace(manifest, reported=False) for manifest in background.mesh]
-    report = Report()
     for path in files:
         if exclude is not None and path != STDIN and exclude(path):
             continue
@@ -517,7 +534,7 @@ def validate_paths(
             )
             continue
         validate_source(source, schemas, report, limits)
-    analyze_mesh(report, quiet, complete)
+    analyze_mesh(report, quiet, complete, settings)
     return report
 
 
@@ -527,6 +544,7 @@ def validate(
     crds: str | PathLike[str] | None = None,
     complete: bool = False,
     context: Iterable[str | PathLike[str]] = (),
+    mesh_config: str | PathLike[str] | None = None,
     ignore: Iterable[str] = (),
     exclude: Callable[[str], bool] | None = None,
     stdin: IO[Any] | None = None,
@@ -537,8 +555,10 @@ def validate(
     ``source`` is YAML text (a string with a line break), or one or more files and folders
     (``-`` reads ``stdin``). ``crds`` is a CRD file or schema bundle to validate against
     instead of the bundled schemas; ``context`` joins the mesh for checks across resources
-    without being reported; ``complete`` says the input is the whole mesh; ``ignore``
-    drops findings by meshgen or Istio code.
+    without being reported; ``complete`` says the input is the whole mesh;
+    ``mesh_config`` is a file with the mesh settings (a MeshConfig, the `istio`
+    ConfigMap, or IstioOperator or Helm values with `meshConfig`); ``ignore`` drops
+    findings by meshgen or Istio code.
     """
     from meshgen.validation.schemaset import schemas_for
 
@@ -555,6 +575,7 @@ def validate(
             limits,
             [str(c) for c in context],
             complete,
+            str(mesh_config) if mesh_config is not None else None,
         )
     ignored = set(ignore)
     if ignored:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
+from meshgen import yamlio
+from meshgen.errors import InputError
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.index import POD_TEMPLATES, MeshIndex, pod_template
 from meshgen.manifests.selectors import selects
@@ -94,18 +97,31 @@ def conflicting_injection_labels(mesh: MeshIndex) -> Iterator[Problem]:
             )
 
 
-def _injected_by_default(mesh: MeshIndex, revision: str | None) -> bool:
-    """Whether the injector's settings in the input inject namespaces without a label."""
-    name = f"istio-sidecar-injector-{revision}" if revision else "istio-sidecar-injector"
+_INJECTOR = "istio-sidecar-injector"
+
+
+def _injector_values(mesh: MeshIndex) -> dict[str, dict[str, Any]]:
+    """The sidecar injector's settings (the `values` of its ConfigMaps in the input), by
+    revision ("default" for the one without)."""
+    found: dict[str, dict[str, Any]] = {}
     for manifest in mesh.manifests:
-        if manifest.kind == "ConfigMap" and manifest.name == name:
-            try:
-                values = json.loads(str(mapping(manifest.document.get("data")).get("values", "")))
-            except ValueError:
-                return False
-            webhook = mapping(mapping(values).get("sidecarInjectorWebhook"))
-            return webhook.get("enableNamespacesByDefault") is True
-    return False
+        name = manifest.name or ""
+        if manifest.kind != "ConfigMap" or not name.startswith(_INJECTOR):
+            continue
+        try:
+            values = json.loads(str(mapping(manifest.document.get("data")).get("values", "")))
+        except ValueError:
+            continue
+        found.setdefault(
+            name.removeprefix(_INJECTOR).removeprefix("-") or "default", mapping(values)
+        )
+    return found
+
+
+def _injected_by_default(mesh: MeshIndex) -> bool:
+    """Whether the injector's settings in the input inject namespaces without a label."""
+    values = _injector_values(mesh).get("default", {})
+    return mapping(values.get("sidecarInjectorWebhook")).get("enableNamespacesByDefault") is True
 
 
 @rule(
@@ -126,7 +142,7 @@ def namespace_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
             continue
         if labels.get("istio-injection") or "istio.io/rev" in labels:
             continue
-        if _injected_by_default(mesh, None):
+        if _injected_by_default(mesh):
             yield Problem(
                 ("metadata",),
                 f"namespace {namespace.name} has no injection label; the injector injects "
@@ -253,4 +269,98 @@ def auto_image_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
                 manifest,
                 WARNING,
                 istio="IST0146",
+            )
+
+
+def _proxy_image(values: dict[str, Any]) -> str | None:
+    """The proxy image an injector's settings give: `global.proxy.image` when it names a
+    registry, else `hub/image:tag`."""
+    settings = mapping(values.get("global"))
+    image = mapping(settings.get("proxy")).get("image")
+    if not isinstance(image, str) or not image:
+        return None
+    return image if "/" in image else f"{settings.get('hub')}/{image}:{settings.get('tag')}"
+
+
+def _image_type(mesh: MeshIndex, pod: Manifest) -> str | None:
+    """The proxy image variant (distroless, debug) a pod gets: the mesh default, then the
+    ProxyConfigs of the root namespace, of the pod's namespace, and selecting the pod,
+    then its `proxy.istio.io/config` annotation."""
+    chosen = mesh.settings.image_type
+    labels = mapping(pod.metadata.get("labels"))
+    configs = list(mesh.of_kind("ProxyConfig"))
+    layers = [
+        [c for c in configs if c.namespace == mesh.settings.root_namespace],
+        [c for c in configs if c.namespace == pod.namespace and "selector" not in c.spec],
+        [
+            c
+            for c in configs
+            if c.namespace == pod.namespace
+            and "selector" in c.spec
+            and selects({"matchLabels": mapping(c.spec.get("selector")).get("matchLabels")}, labels)
+        ],
+    ]
+    for layer in layers:
+        for config in layer:
+            kind = mapping(config.spec.get("image")).get("imageType")
+            chosen = kind if isinstance(kind, str) and kind else chosen
+    annotation = mapping(pod.metadata.get("annotations")).get("proxy.istio.io/config")
+    if isinstance(annotation, str):
+        try:
+            kind = mapping(mapping(yamlio.load_one(annotation)).get("image")).get("imageType")
+        except InputError:
+            kind = None
+        chosen = kind if isinstance(kind, str) and kind else chosen
+    return None if chosen in (None, "default") else chosen
+
+
+@rule(
+    "MG2456",
+    ("Namespace", "Pod", "ConfigMap", "ProxyConfig"),
+    WARNING,
+    "Pods whose proxy image is not the injector's",
+    "IST0158",
+    istio="IST0158",
+    scope="mesh",
+)
+def outdated_proxy_images(mesh: MeshIndex) -> Iterator[Problem]:
+    """Pods (as `kubectl get -o yaml` gives them) of an injected namespace run an
+    `istio-proxy` image other than the one the injector's settings in the input give
+    (with the image variant the mesh settings and ProxyConfigs choose): most often pods
+    started before an upgrade of Istio. Restart them to get the current proxy."""
+    images = {revision: _proxy_image(values) for revision, values in _injector_values(mesh).items()}
+    if not images:
+        return
+    for namespace, labels in namespace_objects(mesh):
+        revision = labels.get("istio.io/rev") or (
+            "default" if labels.get("istio-injection") == "enabled" else None
+        )
+        expected = images.get(str(revision)) if revision else None
+        if expected is None:
+            continue
+        outdated = []
+        for pod in mesh.runs_pods():
+            if pod.kind != "Pod" or pod.namespace != namespace.name:
+                continue
+            if "sidecar.istio.io/proxyImage" in mapping(pod.metadata.get("annotations")):
+                continue
+            variant = _image_type(mesh, pod)
+            wanted = {expected, f"{expected}-{variant}"} if variant else {expected}
+            proxies = [
+                mapping(c)
+                for c in (
+                    *sequence(pod.spec.get("containers")),
+                    *sequence(pod.spec.get("initContainers")),
+                )
+                if mapping(c).get("name") == PROXY_CONTAINER
+            ]
+            if any(c.get("image") not in wanted for c in proxies):
+                outdated.append(pod.name or "")
+        if outdated:
+            yield Problem(
+                ("metadata",),
+                f"pods {', '.join(sorted(outdated))} run a proxy image other than "
+                f"{expected} (or the variant their settings choose), which the injector "
+                "gives now: restart them",
+                namespace,
             )

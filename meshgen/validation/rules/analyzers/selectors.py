@@ -121,7 +121,7 @@ def ambient_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
 )
 def policy_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     """An AuthorizationPolicy's selector matches no pod with a sidecar (or in ambient mode)
-    of its namespace (of any namespace for the root namespace, istio-system), or a
+    of its namespace (of any namespace for the mesh's root namespace), or a
     namespace-wide policy has no such pod to apply to. Checked when the input holds pods."""
     if not mesh.knows_pods:
         return
@@ -129,7 +129,7 @@ def policy_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     meshed = [(m, pod_labels(m, {}) or {}) for m in mesh.runs_pods() if in_mesh(m, namespaces)]
     for entry in mesh.of_kind("AuthorizationPolicy"):
         selector = mapping(mapping(entry.spec.get("selector")).get("matchLabels"))
-        root = entry.namespace == "istio-system"
+        root = entry.namespace == mesh.settings.root_namespace
         if root and not selector:
             continue
         candidates = [labels for m, labels in meshed if root or m.namespace == entry.namespace]
@@ -253,9 +253,11 @@ def namespace_telemetries(mesh: MeshIndex) -> Iterator[Problem]:
     scope="mesh",
 )
 def access_logging_without_provider(mesh: MeshIndex) -> Iterator[Problem]:
-    """An `accessLogging` entry that is not disabled names no provider, and the default
-    mesh settings name none either: nothing is logged. (Checked against Istio's default
-    mesh settings, which meshgen assumes.)"""
+    """An `accessLogging` entry that is not disabled names no provider, and the mesh
+    settings (`--mesh-config`, else Istio's defaults) name no default one either:
+    nothing is logged."""
+    if mesh.settings.default_access_logging:
+        return
     for entry in mesh.of_kind("Telemetry"):
         for i, logging in enumerate(sequence(entry.spec.get("accessLogging"))):
             logging = mapping(logging)
@@ -321,3 +323,32 @@ def selector_on_gateway_pods(mesh: MeshIndex) -> Iterator[Problem]:
                 f"name: {name}}}",
                 entry,
             )
+
+
+@rule(
+    "MG2455",
+    "Telemetry",
+    WARNING,
+    "tracing through the deprecated Lightstep provider",
+    "IST0002",
+    istio="IST0002",
+    scope="mesh",
+)
+def lightstep_tracing(mesh: MeshIndex) -> Iterator[Problem]:
+    """A Telemetry traces through a provider the mesh settings define as `lightstep`,
+    which Istio deprecates: move to an OpenTelemetry provider. Checked with the mesh
+    settings (`--mesh-config`, or the istio ConfigMap in the input)."""
+    lightstep = {n for n, kind in mesh.settings.extension_providers.items() if kind == "lightstep"}
+    if not lightstep:
+        return
+    for entry in mesh.of_kind("Telemetry"):
+        for i, tracing in enumerate(sequence(entry.spec.get("tracing"))):
+            for k, provider in enumerate(sequence(mapping(tracing).get("providers"))):
+                name = mapping(provider).get("name")
+                if name in lightstep:
+                    yield Problem(
+                        ("spec", "tracing", i, "providers", k, "name"),
+                        f"provider {name} is a Lightstep provider, which is deprecated; "
+                        "use an OpenTelemetry provider",
+                        entry,
+                    )

@@ -64,9 +64,11 @@ def conflicting_service_entry_protocols(mesh: MeshIndex) -> Iterator[Problem]:
     scope="mesh",
 )
 def service_entry_addresses(mesh: MeshIndex) -> Iterator[Problem]:
-    """With Istio's default mesh settings (no DNS capture and address allocation), a
-    ServiceEntry port serving TCP (or no protocol) needs `addresses`: TCP traffic is told
-    apart by destination address only."""
+    """Unless the mesh settings turn on DNS capture and address allocation (they are off
+    by default), a ServiceEntry port serving TCP (or no protocol) needs `addresses`: TCP
+    traffic is told apart by destination address only."""
+    if mesh.settings.allocates_addresses:
+        return
     for entry in mesh.of_kind("ServiceEntry"):
         if entry.spec.get("addresses") or mapping(entry.document.get("status")).get("addresses"):
             continue
