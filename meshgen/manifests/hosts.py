@@ -83,6 +83,9 @@ def specificity(pattern: str) -> tuple[int, int]:
     return (1 if pattern.startswith("*") else 0, -len(pattern))
 
 
+SERVICE_EXPORT_TO = "networking.istio.io/exportTo"
+
+
 def export_scopes(export_to: Any, namespace: str) -> set[str]:
     """The namespaces a resource is visible in (``*``: all; empty: none)."""
     entries = export_to if isinstance(export_to, list) and export_to else ["*"]
@@ -100,6 +103,22 @@ def visible(export_to: Any, owner_namespace: str, client_namespace: str) -> bool
     ``client_namespace``."""
     scopes = export_scopes(export_to, owner_namespace)
     return "*" in scopes or client_namespace in scopes
+
+
+def service_export_to(metadata: dict[str, Any]) -> list[str] | None:
+    """A Kubernetes Service's exportTo, from its `networking.istio.io/exportTo` annotation."""
+    annotations = metadata.get("annotations")
+    value = annotations.get(SERVICE_EXPORT_TO) if isinstance(annotations, dict) else None
+    return [part.strip() for part in value.split(",")] if isinstance(value, str) else None
+
+
+def seen_from(export_to: Any, namespace: str) -> list[str]:
+    """Where a referring resource (a VirtualService, a DestinationRule) takes effect, as
+    the scopes its references are looked up in: its exportTo (`.` is its namespace,
+    `*` is what every namespace sees), or its namespace."""
+    if not isinstance(export_to, list) or not export_to:
+        return [namespace]
+    return [namespace if e == "." else str(e) for e in export_to]
 
 
 def gateway_ref(ref: str, namespace: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, sequence
-from meshgen.manifests.hosts import covers, fqdn, gateway_ref, visible
+from meshgen.manifests.hosts import covers, fqdn, gateway_ref, service_export_to, visible
 from meshgen.manifests.meshconfig import DEFAULT as DEFAULT_MESH_CONFIG
 from meshgen.manifests.meshconfig import MeshConfig, in_cluster
 
@@ -202,6 +202,19 @@ class MeshIndex:
     def service(self, host: str) -> Manifest | None:
         """The Kubernetes Service whose FQDN is ``host``."""
         return self._services.get(host)
+
+    def destination(self, host: str, scopes: Iterable[str]) -> Manifest | None:
+        """The Service or ServiceEntry that defines ``host`` (an FQDN), visible in one of
+        ``scopes`` (namespaces, or `*` for what every namespace sees)."""
+        for scope in scopes:
+            service = self._services.get(host)
+            exported = service_export_to(service.metadata) if service is not None else None
+            if service is not None and visible(exported, service.namespace, scope):
+                return service
+            entry = self.service_entry(host, scope)
+            if entry is not None:
+                return entry
+        return None
 
     def service_entry(self, host: str, client_namespace: str) -> Manifest | None:
         """A ServiceEntry visible from ``client_namespace`` whose hosts cover ``host``."""

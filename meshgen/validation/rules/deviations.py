@@ -18,6 +18,13 @@ class Deviation(NamedTuple):
 
 DEVIATIONS = (
     Deviation(
+        "IST0101",
+        "A route entry without a destination gets the webhook's error and also IST0101 "
+        'for the host "" not being found.',
+        "Reports the missing destination once, as the webhook's error.",
+        "A host nobody wrote cannot be looked up; the second finding repeats the first.",
+    ),
+    Deviation(
         "IST0132",
         "A VirtualService bound to a Gateway that does not exist gets IST0101 (not found) "
         "and also IST0132 (its hosts are not on that gateway).",

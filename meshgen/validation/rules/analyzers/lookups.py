@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, mapping, sequence
-from meshgen.manifests.hosts import fqdn
+from meshgen.manifests.hosts import fqdn, seen_from
 from meshgen.manifests.index import MeshIndex, pod_template
 from meshgen.validation.rules.registry import WARNING, Problem
 
@@ -46,8 +46,8 @@ def destination_service(mesh: MeshIndex, rule: Manifest) -> Manifest | None:
     host = rule.spec.get("host")
     if not isinstance(host, str):
         return None
-    target = fqdn(host, rule.namespace)
-    return mesh.service(target) or mesh.service_entry(target, rule.namespace)
+    scopes = seen_from(rule.spec.get("exportTo"), rule.namespace)
+    return mesh.destination(fqdn(host, rule.namespace), scopes)
 
 
 def selector_text(selector: dict[str, Any]) -> str:

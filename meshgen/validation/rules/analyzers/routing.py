@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from meshgen.manifests import Manifest, mapping, sequence
-from meshgen.manifests.hosts import applies_to_mesh, export_scopes, fqdn, overlap, served_hosts
+from meshgen.manifests.hosts import (
+    applies_to_mesh,
+    export_scopes,
+    fqdn,
+    overlap,
+    seen_from,
+    served_hosts,
+)
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
 from meshgen.validation.rules.analyzers.lookups import (
     service_ports,
@@ -77,23 +85,24 @@ def unknown_destinations(mesh: MeshIndex) -> Iterator[Problem]:
         return
     severity = None if mesh.complete else WARNING
     for entry in mesh.of_kind("VirtualService"):
+        scopes = seen_from(entry.spec.get("exportTo"), entry.namespace)
         for where, destination, what in subset_references(entry):
             host = destination.get("host")
             if not isinstance(host, str):
                 continue
-            target = fqdn(host, entry.namespace)
-            service = mesh.service(target)
-            if service is None and mesh.service_entry(target, entry.namespace) is None:
+            found = mesh.destination(fqdn(host, entry.namespace), scopes)
+            if found is None:
                 yield Problem(
                     (*where, "host"),
-                    f"{what} sends to {host}, which no Service or ServiceEntry in the input defines",
+                    f"{what} sends to {host}, which no Service or ServiceEntry in the input "
+                    f"defines for namespace {' or '.join(scopes)} to see",
                     entry,
                     severity,
                 )
                 continue
             port = mapping(destination.get("port")).get("number")
-            ports = service_ports(service) if service is not None else []
-            if service is not None and isinstance(port, int) and ports and port not in ports:
+            ports = service_ports(found) if found.kind == "Service" else []
+            if isinstance(port, int) and ports and port not in ports:
                 yield Problem(
                     (*where, "port", "number"),
                     f"{what} sends to port {port} of {host}, which exposes {', '.join(map(str, ports))}",
@@ -251,5 +260,58 @@ def hosts_not_on_gateway(mesh: MeshIndex) -> Iterator[Problem]:
                 yield Problem(
                     ("spec", "gateways", i),
                     f"gateway {gateway.ref} serves none of the hosts {', '.join(hosts)}",
+                    entry,
+                )
+
+
+def _http_destinations(entry: Manifest) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    for i, route in enumerate(sequence(entry.spec.get("http"))):
+        for k, destination in enumerate(sequence(mapping(route).get("route"))):
+            yield (
+                ("spec", "http", i, "route", k, "destination"),
+                mapping(mapping(destination).get("destination")),
+            )
+
+
+@rule(
+    "MG2457",
+    "VirtualService",
+    WARNING,
+    "gateway route to a host whose versions another VirtualService chooses",
+    "IST0140",
+    istio="IST0140",
+    scope="mesh",
+)
+def subset_not_applied_at_gateway(mesh: MeshIndex) -> Iterator[Problem]:
+    """A VirtualService bound to gateways routes to a host without a subset, while the
+    host's own VirtualService sends it to a subset: the gateway does not follow that
+    VirtualService (one applies per request), so its requests reach every version. Route
+    to the subset in the gateway's VirtualService too."""
+    choosing: dict[str, list[Manifest]] = defaultdict(list)  # host -> who picks a subset
+    for entry in mesh.of_kind("VirtualService"):
+        own = {
+            fqdn(h, entry.namespace)
+            for h in sequence(entry.spec.get("hosts"))
+            if isinstance(h, str)
+        }
+        for _, destination in _http_destinations(entry):
+            host = destination.get("host")
+            if destination.get("subset") and isinstance(host, str):
+                target = fqdn(host, entry.namespace)
+                if target in own and entry not in choosing[target]:
+                    choosing[target].append(entry)
+    for entry in mesh.of_kind("VirtualService"):
+        if not sequence(entry.spec.get("gateways")):
+            continue
+        for where, destination in _http_destinations(entry):
+            host = destination.get("host")
+            if destination.get("subset") or not isinstance(host, str):
+                continue
+            for chooser in choosing.get(fqdn(host, entry.namespace), []):
+                yield Problem(
+                    (*where, "host"),
+                    f"VirtualService {chooser.ref} sends {host} to a subset, but it does not "
+                    "apply to this gateway's requests: they reach every version of "
+                    f"{host}; name the subset here too",
                     entry,
                 )
