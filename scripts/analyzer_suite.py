@@ -36,6 +36,7 @@ CHECKS = {
     "virtualservice.ConflictingMeshGatewayHostsAnalyzer": {"MG2401"},
     "virtualservice.DestinationRuleAnalyzer": {"MG2402"},
     "virtualservice.GatewayAnalyzer": {"MG2403", "MG2404", "MG2408"},
+    "virtualservice.JWTClaimRouteAnalyzer": {"MG2458"},
     "virtualservice.DestinationHostAnalyzer": {"MG2409", "MG2410", "MG2457"},
     "destinationrule.SubsetSelectPodAnalyzer": {"MG2411", "MG2412"},
     "gateway.IngressGatewayPortAnalyzer": {"MG2413", "MG2414"},

@@ -29,7 +29,6 @@ NOT_YET = {
     ),
     **dict.fromkeys(
         [
-            "042",
             "047",
         ],
         "an analyzer for ServiceEntry, EnvoyFilter, Telemetry, Sidecar or mesh settings",
@@ -37,7 +36,6 @@ NOT_YET = {
     "002": "deviation IST0136 (docs/rules.md): alpha-phase annotations are not reported",
     "038": "deviation IST0101 (docs/rules.md): a route without a destination is reported once",
     "040": "deviation IST0132 (docs/rules.md): a missing gateway is reported once, as IST0101",
-    "041": "hosts against the listeners of a Kubernetes Gateway API Gateway (IST0132)",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -247,15 +248,25 @@ def generated_gateway_references(mesh: MeshIndex) -> Iterator[Problem]:
 )
 def hosts_not_on_gateway(mesh: MeshIndex) -> Iterator[Problem]:
     """None of a VirtualService's hosts is served by a Gateway it is bound to (server hosts,
-    with their namespace prefixes applied), so the gateway never routes to it."""
+    with their namespace prefixes applied; a Kubernetes Gateway API Gateway's listener
+    hostnames, a listener without one serving every host), so the gateway never routes
+    to it."""
     for entry in mesh.of_kind("VirtualService"):
         hosts = [h for h in entry.spec.get("hosts") or [] if isinstance(h, str)]
         for i, ref in enumerate(entry.spec.get("gateways") or []):
-            gateway = mesh.gateway(ref, entry.namespace) if isinstance(ref, str) else None
-            if gateway is None:
+            if not isinstance(ref, str):
                 continue
-            servers = sequence(gateway.spec.get("servers"))
-            served = served_hosts(servers, gateway.namespace, entry.namespace)
+            gateway = mesh.gateway(ref, entry.namespace)
+            if gateway is not None:
+                servers = sequence(gateway.spec.get("servers"))
+                served = served_hosts(servers, gateway.namespace, entry.namespace)
+            elif (gateway := mesh.gateway(ref, entry.namespace, GATEWAY_API)) is not None:
+                served = [
+                    str(mapping(listener).get("hostname") or "*")
+                    for listener in sequence(gateway.spec.get("listeners"))
+                ]
+            else:
+                continue
             if not any(overlap(g, h) for g in served for h in hosts):
                 yield Problem(
                     ("spec", "gateways", i),
@@ -315,3 +326,59 @@ def subset_not_applied_at_gateway(mesh: MeshIndex) -> Iterator[Problem]:
                     f"{host}; name the subset here too",
                     entry,
                 )
+
+
+_CLAIM = re.compile(r"@request\.auth\.claims(\.[^.].*|\[.+\].*)", re.IGNORECASE | re.DOTALL)
+
+
+def _claim_key(entry: Manifest) -> str | None:
+    """The first header match on a JWT claim (`@request.auth.claims.<name>`)."""
+    for route in sequence(entry.spec.get("http")):
+        for match in sequence(mapping(route).get("match")):
+            for field in ("headers", "withoutHeaders"):
+                for key in mapping(mapping(match).get(field)):
+                    if isinstance(key, str) and _CLAIM.fullmatch(key):
+                        return key
+    return None
+
+
+@rule(
+    "MG2458",
+    ("VirtualService", "Gateway", "RequestAuthentication", "Pod", "Deployment"),
+    ERROR,
+    "routing on JWT claims at a gateway no RequestAuthentication covers",
+    "IST0149",
+    istio="IST0149",
+    scope="mesh",
+)
+def claim_routes_without_authentication(mesh: MeshIndex) -> Iterator[Problem]:
+    """A VirtualService routes on a JWT claim (`@request.auth.claims.*` header match) at a
+    gateway whose pods no RequestAuthentication selects (in the root namespace or the
+    pods' own): the token is never validated, so the claim is never there to match.
+    Checked on the gateway pods of the input."""
+    for entry in mesh.of_kind("VirtualService"):
+        key = _claim_key(entry)
+        if key is None:
+            continue
+        for i, ref in enumerate(sequence(entry.spec.get("gateways"))):
+            gateway = mesh.gateway(ref, entry.namespace) if isinstance(ref, str) else None
+            if gateway is None:
+                continue
+            for pod, labels in mesh.pods(mapping(gateway.spec.get("selector"))):
+                if not any(
+                    policy.namespace in (mesh.settings.root_namespace, pod.namespace)
+                    and all(
+                        labels.get(k) == v
+                        for k, v in mapping(
+                            mapping(policy.spec.get("selector")).get("matchLabels")
+                        ).items()
+                    )
+                    for policy in mesh.of_kind("RequestAuthentication")
+                ):
+                    yield Problem(
+                        ("spec", "gateways", i),
+                        f"routes on {key}, but no RequestAuthentication selects the pods of "
+                        f"gateway {gateway.ref} ({pod.kind} {pod.ref}): the token is never "
+                        "validated, so the claim never matches",
+                        entry,
+                    )
