@@ -388,7 +388,9 @@ def _suppressed(finding: Finding, suppressions: list[tuple[str, str]]) -> bool:
     )
 
 
-def _excluder(settings: Settings, patterns: list[str]) -> Callable[[str], bool]:
+def _excluder(settings: Settings, patterns: list[str]) -> Callable[[str], bool] | None:
+    if not settings.exclude and not patterns:
+        return None
     import fnmatch
     import os
     from pathlib import Path

@@ -10,6 +10,7 @@ cross-resource checks and explain look things up in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from meshgen.findings import Finding, Resource, format_path
@@ -103,7 +104,8 @@ def ignored_codes(document: dict[str, Any]) -> frozenset[str]:
 
 @dataclass(frozen=True, eq=False)
 class Manifest:
-    """One Kubernetes resource read from the input, and where it came from.
+    """One Kubernetes resource read from the input, and where it came from (what checks
+    read of its document is computed once: the document is never changed).
 
     ``valid`` says the schema accepted it, so checks may trust its types; ``reported``
     is False for context the user gave only for lookups, whose own problems are not
@@ -132,23 +134,23 @@ class Manifest:
             **fields,
         )
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.document.get("kind"))
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         return str(self.document.get("apiVersion"))
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         return identity(self.document)[1]
 
-    @property
+    @cached_property
     def name(self) -> str:
         return identity(self.document)[2]
 
-    @property
+    @cached_property
     def identity(self) -> Identity:
         return identity(self.document)
 
@@ -157,11 +159,11 @@ class Manifest:
         """``namespace/name``, as Istio's messages name resources."""
         return f"{self.namespace}/{self.name}"
 
-    @property
+    @cached_property
     def metadata(self) -> dict[str, Any]:
         return mapping(self.document.get("metadata"))
 
-    @property
+    @cached_property
     def spec(self) -> dict[str, Any]:
         return mapping(self.document.get("spec"))
 

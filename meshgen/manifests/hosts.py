@@ -23,8 +23,8 @@ _SERVICE_SUFFIX = f".svc.{CLUSTER_DOMAIN}"
 
 def is_ip(host: str) -> bool:
     """Whether ``host`` is an IPv4 or IPv6 address."""
-    if not host or (":" not in host and not host[-1].isdigit()):
-        return False  # most hosts are names: no parse (an IPv4 address ends in a digit)
+    if not host or (":" not in host and not (host[0].isdigit() and host[-1].isdigit())):
+        return False  # most hosts are names: no parse (IPv4 starts and ends with a digit)
     try:
         ipaddress.ip_address(host)
     except ValueError:

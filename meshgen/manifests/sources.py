@@ -6,6 +6,7 @@ file looks like; validate, explain, import and render-check all start here.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -80,13 +81,29 @@ class Source:
 def expand_paths(paths: Iterable[str]) -> Iterator[str]:
     """Files as given, and the YAML files below folders (hidden ones left out), sorted."""
     for path in paths:
-        if path == STDIN or not Path(path).is_dir():
+        if path == STDIN or not os.path.isdir(path):
             yield path
+        else:
+            folder = str(Path(path))  # written as pathlib writes it: "." for "./"
+            yield from _yaml_files(folder, "" if folder == "." else folder + os.sep)
+
+
+def _yaml_files(folder: str, prefix: str) -> Iterator[str]:
+    """The YAML files below ``folder`` (named from ``prefix``), depth first in name order
+    (a folder's files and subfolders sorted together), one directory scan each; symlinked
+    folders are not entered, so a link back up cannot loop."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
             continue
-        for found in sorted(Path(path).rglob("*")):
-            hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-            if found.suffix in YAML_SUFFIXES and found.is_file() and not hidden:
-                yield str(found)
+        if entry.is_dir(follow_symlinks=False):
+            yield from _yaml_files(entry.path, prefix + entry.name + os.sep)
+        elif os.path.splitext(entry.name)[1] in YAML_SUFFIXES and entry.is_file():
+            yield prefix + entry.name
 
 
 def read(
@@ -162,8 +179,7 @@ def template_reason(name: str, text: str, parses: bool) -> str | None:
     A file under a chart's ``templates/`` folder is a Helm template; a file that does not
     parse and holds ``{{`` or ``{%`` is a Go, Helm or Jinja template.
     """
-    path = Path(name)
-    for folder in path.parents:
+    for folder in Path(name).parents if "templates" in name else ():
         if folder.name == "templates" and (folder.parent / "Chart.yaml").is_file():
             return "a Helm chart template"
     if not parses and any(mark in text for mark in _TEMPLATE_MARKS):

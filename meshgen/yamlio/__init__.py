@@ -11,7 +11,9 @@ findings.
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,12 +58,14 @@ def _fast_loader() -> Any:
 
     class Loader(base):  # type: ignore[misc, valid-type]
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            # Keys are compared as written (tag and text), before construction: cheap,
-            # and the same test for every key people write in manifests.
-            texts = [k.value for k, _ in node.value if isinstance(k, ScalarNode)]
-            if len(set(texts)) != len(texts):  # rare: look closer, tags included
+            # Counted, not compared: a mapping with as many keys as it was written with
+            # has none twice. Merge keys (`<<`) are taken out of ``own`` in place, and
+            # then the node's list is a new one: those few are compared key by key.
+            own = node.value
+            built = super().construct_mapping(node, deep=deep)
+            if node.value is not own or len(built) < len(own):
                 seen = set()
-                for key_node, _ in node.value:
+                for key_node, _ in own:
                     key = (key_node.tag, key_node.value)
                     if isinstance(key_node, ScalarNode) and key in seen:
                         raise ConstructorError(
@@ -71,7 +75,7 @@ def _fast_loader() -> Any:
                             key_node.start_mark,
                         )
                     seen.add(key)
-            return super().construct_mapping(node, deep=deep)
+            return built
 
     def refuse(loader: Any, node: Any) -> Any:
         raise ConstructorError(
@@ -147,10 +151,16 @@ def read_text(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a YAML file as text; every way this can fail becomes an :class:`InputError`."""
     name = str(path)
     try:
-        if Path(path).is_file():
-            check_size(Path(path).stat().st_size, name, limits)
-        with open(path, "rb") as handle:  # a device or FIFO has no size: read no more
-            data = read_bounded(handle, name, limits)
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode):  # refused before reading, and read in one go
+                check_size(info.st_size, name, limits)
+                data = handle.read(info.st_size + 1)
+                if len(data) > info.st_size:  # it grew meanwhile: the rest, bounded
+                    data += read_bounded(handle, name, limits)
+                check_size(len(data), name, limits)
+            else:  # a device or FIFO has no size: read no more than the limit
+                data = read_bounded(handle, name, limits)
     except FileNotFoundError as e:
         raise InputError(f"{name}: no such file") from e
     except IsADirectoryError as e:
@@ -278,6 +288,7 @@ def _shape_problem(document: Any, limits: Limits) -> str | None:
 
 
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_TWO_INDICATORS = re.compile(r"[-?:][ \t]+[-?:][ \t]")
 
 
 def _may_nest_too_deep(text: str, limits: Limits) -> bool:
@@ -294,7 +305,10 @@ def _may_nest_too_deep(text: str, limits: Limits) -> bool:
     indent = max(0, (limits.max_depth - deepest) // 2 - 1)
     if deepest > limits.max_depth or re.search(rf"^ {{{indent},}}\S", text, re.M):
         return True
-    # Compact nesting ("- - - x", "? ? x") nests without brackets or indentation.
+    # Compact nesting ("- - - x", "? ? x") nests without brackets or indentation; text
+    # without two indicators in a row has none (a quick scan first, the costly one then).
+    if _TWO_INDICATORS.search(text) is None:
+        return False
     return re.search(rf"(?:[-?:][ \t]+){{{indent},}}", text) is not None
 
 

@@ -1,10 +1,12 @@
 """The checks Istio's validation shares between fields (durations, hosts, labels, ...).
 
-Each returns the problem in plain words, or None when the value is fine.
+Each returns the problem in plain words, or None when the value is fine. The checks of
+strings are memoised (bounded): a mesh repeats the same hosts, labels and durations.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from typing import Any
@@ -25,6 +27,9 @@ _JWT_CLAIM = re.compile(
 )
 
 
+_memoised = functools.lru_cache(maxsize=16384)
+
+
 def is_port_name(value: str) -> bool:
     """C8: a DNS label in either case (digits alone allowed), at most 63 characters."""
     return len(value) <= 63 and bool(_DNS_LABEL_ANY_CASE.fullmatch(value))
@@ -36,8 +41,11 @@ def is_dns1123_label(value: str) -> bool:
 
 def duration(value: Any) -> str | None:
     """S1, S2: at least 1ms, in whole milliseconds."""
-    if not isinstance(value, str):
-        return None
+    return _duration(value) if isinstance(value, str) else None
+
+
+@_memoised
+def _duration(value: str) -> str | None:
     ns = duration_nanoseconds(value)
     if ns is None:
         return f"'{value}' is not a duration"
@@ -55,6 +63,7 @@ def port(value: Any) -> str | None:
     return None
 
 
+@_memoised
 def wildcard_domain(value: str, *, wildcard: bool = True) -> str | None:
     """S4-S8: a DNS name, with a leading wildcard label when ``wildcard``."""
     if not value:
@@ -98,6 +107,7 @@ def subnet(value: str) -> str | None:
     return ip(value)
 
 
+@_memoised
 def label_key(key: str) -> str | None:
     """S9."""
     prefix, _, name = key.rpartition("/")
@@ -110,6 +120,7 @@ def label_key(key: str) -> str | None:
     return None
 
 
+@_memoised
 def label_value(value: str) -> str | None:
     """S10."""
     if value and not _LABEL_NAME.fullmatch(value):
