@@ -11,7 +11,8 @@ import pytest
 from conftest import SHARED
 
 from meshgen import InputError, validate
-from meshgen.validation.cel import URL, escaped
+from meshgen.validation.cel import escaped
+from meshgen.validation.cel_library import URL
 
 GATEWAY_API = SHARED / "gateway-api"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 _UNIT_NS = {
     "ns": 1,
@@ -48,6 +49,30 @@ def duration_nanoseconds(value: str) -> int | None:
 _QUANTITY = re.compile(r"([+-]?)(\d+\.?\d*|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?")
 
 
+_SUFFIX = {
+    **{s: Fraction(1024) ** (i + 1) for i, s in enumerate(("Ki", "Mi", "Gi", "Ti", "Pi", "Ei"))},
+    **{
+        s: Fraction(10) ** p
+        for s, p in zip("numkMGTPE", (-9, -6, -3, 3, 6, 9, 12, 15, 18), strict=True)
+    },
+    "": Fraction(1),
+}
+
+
 def is_quantity(value: str) -> bool:
     """Whether ``value`` is a Kubernetes resource quantity (``250m``, ``1.5Gi``, ``2e3``)."""
     return _QUANTITY.fullmatch(value) is not None
+
+
+def quantity(value: str) -> Fraction | None:
+    """The exact amount a Kubernetes quantity stands for (None if it is not one)."""
+    parsed = _QUANTITY.fullmatch(value)
+    if parsed is None:
+        return None
+    sign, number, suffix = parsed.group(1), parsed.group(2), parsed.group(3) or ""
+    amount = Fraction(number)
+    if suffix[:1] in ("e", "E"):
+        amount *= Fraction(10) ** int(suffix[1:])
+    else:
+        amount *= _SUFFIX[suffix]
+    return -amount if sign == "-" else amount

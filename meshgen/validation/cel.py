@@ -1,23 +1,20 @@
 """The CEL rules of a structural schema (``x-kubernetes-validations``), evaluated on a value.
 
-CEL itself comes from cel-python; the extension functions Kubernetes adds to it (string
-and list helpers) are supplied here. Rules are compiled once per process. Transition
+CEL itself comes from cel-python; the extension functions Kubernetes adds to it come from
+:mod:`meshgen.validation.cel_library`. Rules are compiled once per process. Transition
 rules (those using ``oldSelf``) need the object as it was before an update, which an
 offline check does not have: they are skipped.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import itertools
 import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from meshgen.manifests.hosts import compile_regex
+from meshgen.validation.cel_library import library
 
 Path = tuple[str | int, ...]
 
@@ -89,147 +86,12 @@ def _cel_view(schema: Any, value: Any) -> Any:
     return value
 
 
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-
-
-@dataclass(frozen=True)
-class URL:
-    """A URL as Kubernetes' CEL `url()` parses it (Go's url.ParseRequestURI): an absolute
-    URI, or an absolute path."""
-
-    scheme: str
-    host: str
-    path: str
-
-    @property
-    def hostname(self) -> str:
-        if self.host.startswith("["):
-            return self.host[1 : self.host.find("]")]
-        return self.host.rsplit(":", 1)[0] if ":" in self.host else self.host
-
-    @property
-    def port(self) -> str:
-        after = self.host[self.host.find("]") + 1 :] if self.host.startswith("[") else self.host
-        return after.rsplit(":", 1)[1] if ":" in after else ""
-
-    @classmethod
-    def parse(cls, text: str) -> URL | None:
-        if any(c.isspace() or ord(c) < 0x20 for c in text):
-            return None
-        if text.startswith("/"):
-            return cls("", "", text.split("?", 1)[0])
-        scheme, colon, rest = text.partition(":")
-        if not colon or not _SCHEME.fullmatch(scheme):
-            return None
-        rest = rest.split("#", 1)[0].split("?", 1)[0]
-        if not rest.startswith("//"):
-            return cls(scheme.lower(), "", rest)
-        host, slash, path = rest[2:].partition("/")
-        host = host.rsplit("@", 1)[-1]
-        port = host[host.find("]") + 1 :] if host.startswith("[") else host
-        if ":" in port and not port.rsplit(":", 1)[1].isdigit() and port.rsplit(":", 1)[1]:
-            return None
-        return cls(scheme.lower(), host, slash + path)
-
-
-def _strings() -> dict[str, Callable[..., Any]]:
-    from celpy import celtypes
-
-    def text(value: Any) -> str:
-        return str(value)
-
-    def substring(value: Any, start: Any, end: Any = None) -> Any:
-        s = text(value)
-        stop = len(s) if end is None else int(end)
-        if not 0 <= int(start) <= stop <= len(s):
-            raise ValueError(f"substring({start}, {end}) out of range for {len(s)} characters")
-        return celtypes.StringType(s[int(start) : stop])
-
-    def char_at(value: Any, index: Any) -> Any:
-        s = text(value)
-        return celtypes.StringType(s[int(index)] if int(index) < len(s) else "")
-
-    def index_of(value: Any, needle: Any, start: Any = 0) -> Any:
-        if isinstance(value, list):
-            return celtypes.IntType(value.index(needle) if needle in value else -1)
-        return celtypes.IntType(text(value).find(text(needle), int(start)))
-
-    def last_index_of(value: Any, needle: Any) -> Any:
-        if isinstance(value, list):
-            return celtypes.IntType(
-                len(value) - 1 - value[::-1].index(needle) if needle in value else -1
-            )
-        return celtypes.IntType(text(value).rfind(text(needle)))
-
-    def split(value: Any, separator: Any, limit: Any = -1) -> Any:
-        parts = text(value).split(text(separator), int(limit) - 1 if int(limit) > 0 else -1)
-        return celtypes.ListType([celtypes.StringType(p) for p in parts])
-
-    def join(value: Any, separator: Any = "") -> Any:
-        return celtypes.StringType(text(separator).join(text(v) for v in value))
-
-    def is_sorted(value: Any) -> Any:
-        return celtypes.BoolType(all(a <= b for a, b in itertools.pairwise(value)))
-
-    def find(value: Any, pattern: Any) -> Any:
-        match = compile_regex(text(pattern)).search(text(value))  # RE2, as Kubernetes
-        return celtypes.StringType(match.group(0) if match else "")
-
-    def find_all(value: Any, pattern: Any, limit: Any = -1) -> Any:
-        compiled = compile_regex(text(pattern))
-        found = [celtypes.StringType(m.group(0)) for m in compiled.finditer(text(value))]
-        return celtypes.ListType(found if int(limit) < 0 else found[: int(limit)])
-
-    def parse_url(value: Any) -> URL:
-        parsed = URL.parse(text(value))
-        if parsed is None:
-            raise ValueError(f"URL parse error during conversion from string: {text(value)}")
-        return parsed
-
-    def is_ip(value: Any) -> Any:
-        candidate = text(value)
-        try:
-            ipaddress.ip_address(candidate)
-        except ValueError:
-            return celtypes.BoolType(False)
-        return celtypes.BoolType("%" not in candidate)
-
-    return {
-        "url": parse_url,
-        "isURL": lambda v: celtypes.BoolType(URL.parse(text(v)) is not None),
-        "getScheme": lambda u: celtypes.StringType(u.scheme),
-        "getHost": lambda u: celtypes.StringType(u.host),
-        "getHostname": lambda u: celtypes.StringType(u.hostname),
-        "getPort": lambda u: celtypes.StringType(u.port),
-        "getEscapedPath": lambda u: celtypes.StringType(u.path),
-        "isIP": is_ip,
-        "substring": substring,
-        "charAt": char_at,
-        "indexOf": index_of,
-        "lastIndexOf": last_index_of,
-        "lowerAscii": lambda v: celtypes.StringType(text(v).lower()),
-        "upperAscii": lambda v: celtypes.StringType(text(v).upper()),
-        "replace": lambda v, a, b, n=-1: celtypes.StringType(
-            text(v).replace(text(a), text(b), int(n))
-        ),
-        "split": split,
-        "join": join,
-        "trim": lambda v: celtypes.StringType(text(v).strip()),
-        "isSorted": is_sorted,
-        "sum": lambda v: sum(v[1:], v[0]) if len(v) else celtypes.IntType(0),
-        "min": lambda v: min(v),
-        "max": lambda v: max(v),
-        "find": find,
-        "findAll": find_all,
-    }
-
-
 @cache
 def _program(rule: str) -> Any:
     import celpy
 
     environment = celpy.Environment()
-    return environment.program(environment.compile(rule), functions=_strings())
+    return environment.program(environment.compile(rule), functions=library())
 
 
 def _outcome(rule: str, value: Any, schema: Any = None) -> bool | str:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import mapping, sequence
-from meshgen.validation.cel import URL
+from meshgen.validation.cel_library import URL
 from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules import security
 from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
