@@ -87,6 +87,21 @@ def _cel_view(schema: Any, value: Any) -> Any:
 
 
 @cache
+def syntax_problem(expression: str) -> str | None:
+    """Why ``expression`` does not parse as CEL (None when it does); types are not checked."""
+    import celpy
+    from celpy.celparser import CELParseError
+
+    try:
+        celpy.Environment().compile(expression)
+    except CELParseError as e:
+        if not expression.strip():
+            return "it is empty"
+        return f"it does not parse at line {e.line}, column {e.column}"
+    return None
+
+
+@cache
 def _program(rule: str) -> Any:
     import celpy
 

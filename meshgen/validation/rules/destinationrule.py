@@ -185,26 +185,27 @@ def connection_pool(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
     keepalive needs both an interval and a timeout."""
     for where, policy in policies(spec):
         pool = policy.get("connectionPool")
-        if not isinstance(pool, dict):
-            continue
-        here = (*where, "connectionPool")
-        if not pool.get("tcp") and not pool.get("http"):
-            yield here, "a connection pool must set tcp or http settings"
-        for side, field in _NON_NEGATIVE:
-            value = _get(pool, side, field)
-            if isinstance(value, int) and value < 0:
-                yield (*here, side, field), f"{field} must not be negative"
-        http = p.mapping(pool.get("http"))
-        if http.get("h2UpgradePolicy") == "UPGRADE" and http.get("useClientProtocol"):
-            yield (
-                (*here, "http"),
-                "useClientProtocol cannot be true when h2UpgradePolicy is UPGRADE",
-            )
-        keepalive = http.get("http2KeepAlive")
-        if isinstance(keepalive, dict):
-            for part in ("interval", "timeout"):
-                if not keepalive.get(part):
-                    yield (*here, "http", "http2KeepAlive"), f"an HTTP/2 keepalive needs its {part}"
+        if isinstance(pool, dict):
+            for path, message in pool_problems(pool):
+                yield (*where, "connectionPool", *path), message
+
+
+def pool_problems(pool: dict[str, Any]) -> Iterator[Found]:
+    """D16-D21, D23-D25 on one connection pool (paths below it)."""
+    if not pool.get("tcp") and not pool.get("http"):
+        yield (), "a connection pool must set tcp or http settings"
+    for side, field in _NON_NEGATIVE:
+        value = _get(pool, side, field)
+        if isinstance(value, int) and value < 0:
+            yield (side, field), f"{field} must not be negative"
+    http = p.mapping(pool.get("http"))
+    if http.get("h2UpgradePolicy") == "UPGRADE" and http.get("useClientProtocol"):
+        yield ("http",), "useClientProtocol cannot be true when h2UpgradePolicy is UPGRADE"
+    keepalive = http.get("http2KeepAlive")
+    if isinstance(keepalive, dict):
+        for part in ("interval", "timeout"):
+            if not keepalive.get(part):
+                yield ("http", "http2KeepAlive"), f"an HTTP/2 keepalive needs its {part}"
 
 
 def _is_prime(number: int) -> bool:

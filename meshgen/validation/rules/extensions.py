@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import mapping, sequence
+from meshgen.validation.cel import syntax_problem
 from meshgen.validation.cel_library import URL
 from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules import security
@@ -166,6 +167,28 @@ def telemetry(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]
                 if kind in tag and not mapping(tag.get(kind)).get(field):
                     what = f"{kind} tag value" if kind == "literal" else f"{kind} tag name"
                     yield (*where, kind), f"{what} may not be empty"
+
+
+@rule(
+    "MG2809",
+    TM,
+    ERROR,
+    "access-log filter that is not CEL",
+    "TM17",
+)
+def access_log_filter(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """An access-log `filter.expression` must parse as CEL (its attributes are not
+    checked: `response.code >= 400` passes, `response.code >=` does not)."""
+    for i, logging in enumerate(sequence(spec.get("accessLogging"))):
+        logging = mapping(logging)
+        if "filter" not in logging:
+            continue
+        expression = mapping(logging.get("filter")).get("expression", "")
+        if isinstance(expression, str) and (problem := syntax_problem(expression)):
+            yield (
+                ("spec", "accessLogging", i, "filter", "expression"),
+                f"must be a valid CEL expression, {problem}",
+            )
 
 
 @rule(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from meshgen.validation.rules import primitives as p
@@ -308,22 +308,30 @@ def tls_ciphers(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Foun
     """TLS 1.0 and 1.1 need `cipherSuites` (the defaults no longer include compatible
     ones); cipher suites must be names BoringSSL knows, without duplicates; invalid and
     duplicate entries are ignored by Istio."""
+    yield from _each_tls(spec, cipher_problems)
+
+
+def _each_tls(
+    spec: dict[str, Any], check: Callable[[dict[str, Any]], Iterator[Found]]
+) -> Iterator[Found]:
+    """``check`` on the TLS settings of every server, with paths from the document."""
     for i, server in _servers(spec):
-        tls = _tls(server) or {}
-        where = ("spec", "servers", i, "tls")
-        ciphers = tls.get("cipherSuites") or []
-        if tls.get("minProtocolVersion") in ("TLSV1_0", "TLSV1_1") and not ciphers:
-            yield (*where, "minProtocolVersion"), "TLS versions below 1.2 need cipherSuites set"
-        invalid = [
-            c for c in ciphers if isinstance(c, str) and c[:1].isalnum() and c not in CIPHERS
-        ]
-        if invalid:
-            yield (
-                (*where, "cipherSuites"),
-                f"invalid cipher suites are ignored: {', '.join(invalid)}",
-            )
-        if len(set(ciphers)) != len(ciphers):
-            yield (*where, "cipherSuites"), "duplicate cipher suites are ignored"
+        tls = _tls(server)
+        if tls:
+            for path, message in check(tls):
+                yield ("spec", "servers", i, "tls", *path), message
+
+
+def cipher_problems(tls: dict[str, Any]) -> Iterator[Found]:
+    """G23-G25 on one TLS block (paths below it)."""
+    ciphers = tls.get("cipherSuites") or []
+    if tls.get("minProtocolVersion") in ("TLSV1_0", "TLSV1_1") and not ciphers:
+        yield ("minProtocolVersion",), "TLS versions below 1.2 need cipherSuites set"
+    invalid = [c for c in ciphers if isinstance(c, str) and c[:1].isalnum() and c not in CIPHERS]
+    if invalid:
+        yield ("cipherSuites",), f"invalid cipher suites are ignored: {', '.join(invalid)}"
+    if len(set(ciphers)) != len(ciphers):
+        yield ("cipherSuites",), "duplicate cipher suites are ignored"
 
 
 @rule(
@@ -338,35 +346,35 @@ def tls_certificates(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator
     credential may be given. A server takes one certificate source at most (a
     certificate and key pair, `credentialName`, `credentialNames` or `tlsCertificates`).
     A CRL cannot go with `credentialName` (put it in the credential) or with SIMPLE."""
-    for i, server in _servers(spec):
-        tls = _tls(server)
-        if not tls:
-            continue
-        where = ("spec", "servers", i, "tls")
-        mode = tls.get("mode", "PASSTHROUGH")
-        if mode == "ISTIO_MUTUAL":
-            given = [k for k in CERT_FIELDS if tls.get(k)]
-            if given:
-                yield (
-                    (*where, given[0]),
-                    f"ISTIO_MUTUAL uses Istio's own certificates; remove {', '.join(given)}",
-                )
-            continue
-        sources = [
-            bool(tls.get("serverCertificate") and tls.get("privateKey")),
-            bool(tls.get("credentialName")),
-            bool(tls.get("credentialNames")),
-            bool(tls.get("tlsCertificates")),
-        ]
-        if sum(sources) > 1:
+    yield from _each_tls(spec, certificate_problems)
+
+
+def certificate_problems(tls: dict[str, Any]) -> Iterator[Found]:
+    """G26, G28, G34, G35 on one TLS block (paths below it)."""
+    mode = tls.get("mode", "PASSTHROUGH")
+    if mode == "ISTIO_MUTUAL":
+        given = [k for k in CERT_FIELDS if tls.get(k)]
+        if given:
             yield (
-                where,
-                "give one certificate source: credentialName, credentialNames, serverCertificate and privateKey, or tlsCertificates",
+                (given[0],),
+                f"ISTIO_MUTUAL uses Istio's own certificates; remove {', '.join(given)}",
             )
-        if tls.get("caCrl") and tls.get("credentialName"):
-            yield (*where, "caCrl"), "a CRL cannot go with credentialName; put it in the credential"
-        elif tls.get("caCrl") and mode == "SIMPLE" and not tls.get("credentialNames"):
-            yield (*where, "caCrl"), "a CRL is not supported with SIMPLE TLS"
+        return
+    sources = [
+        bool(tls.get("serverCertificate") and tls.get("privateKey")),
+        bool(tls.get("credentialName")),
+        bool(tls.get("credentialNames")),
+        bool(tls.get("tlsCertificates")),
+    ]
+    if sum(sources) > 1:
+        yield (
+            (),
+            "give one certificate source: credentialName, credentialNames, serverCertificate and privateKey, or tlsCertificates",
+        )
+    if tls.get("caCrl") and tls.get("credentialName"):
+        yield ("caCrl",), "a CRL cannot go with credentialName; put it in the credential"
+    elif tls.get("caCrl") and mode == "SIMPLE" and not tls.get("credentialNames"):
+        yield ("caCrl",), "a CRL is not supported with SIMPLE TLS"
 
 
 @rule(
@@ -379,15 +387,16 @@ def tls_certificates(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator
 def passthrough_certificates(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     """PASSTHROUGH and AUTO_PASSTHROUGH do not terminate TLS, so certificates, keys, CA
     bundles, CRLs and credentials given with them are ignored."""
-    for i, server in _servers(spec):
-        tls = _tls(server)
-        if tls and tls.get("mode", "PASSTHROUGH") in ("PASSTHROUGH", "AUTO_PASSTHROUGH"):
-            given = [k for k in ("caCrl", *CERT_FIELDS) if tls.get(k)]
-            if given:
-                yield (
-                    ("spec", "servers", i, "tls"),
-                    f"{tls.get('mode', 'PASSTHROUGH')} does not use certificates; {', '.join(given)} will be ignored",
-                )
+    yield from _each_tls(spec, passthrough_problems)
+
+
+def passthrough_problems(tls: dict[str, Any]) -> Iterator[Found]:
+    """G27 on one TLS block."""
+    mode = tls.get("mode", "PASSTHROUGH")
+    if mode in ("PASSTHROUGH", "AUTO_PASSTHROUGH"):
+        given = [k for k in ("caCrl", *CERT_FIELDS) if tls.get(k)]
+        if given:
+            yield (), f"{mode} does not use certificates; {', '.join(given)} will be ignored"
 
 
 @rule(
@@ -401,20 +410,21 @@ def tls_termination(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
     """SIMPLE, MUTUAL and OPTIONAL_MUTUAL without `credentialName(s)` need a server
     certificate and a private key (each `tlsCertificates` entry, or the pair); MUTUAL and
     OPTIONAL_MUTUAL also need `caCertificates` to verify clients."""
-    for i, server in _servers(spec):
-        tls = _tls(server)
-        mode = p.mapping(tls).get("mode")
-        if not tls or mode not in ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"):
-            continue
-        if tls.get("credentialName") or tls.get("credentialNames"):
-            continue
-        where = ("spec", "servers", i, "tls")
-        label = "SIMPLE" if mode == "SIMPLE" else "MUTUAL"
-        if mode != "SIMPLE" and not tls.get("caCertificates"):
-            yield where, "MUTUAL TLS requires a client CA bundle (caCertificates)"
-        pairs = tls.get("tlsCertificates") or [tls]
-        for pair in pairs:
-            if isinstance(pair, dict) and not pair.get("serverCertificate"):
-                yield where, f"{label} TLS requires a server certificate"
-            if isinstance(pair, dict) and not pair.get("privateKey"):
-                yield where, f"{label} TLS requires a private key"
+    yield from _each_tls(spec, termination_problems)
+
+
+def termination_problems(tls: dict[str, Any]) -> Iterator[Found]:
+    """G29, G30, G32, G33 on one TLS block."""
+    mode = tls.get("mode")
+    if mode not in ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"):
+        return
+    if tls.get("credentialName") or tls.get("credentialNames"):
+        return
+    label = "SIMPLE" if mode == "SIMPLE" else "MUTUAL"
+    if mode != "SIMPLE" and not tls.get("caCertificates"):
+        yield (), "MUTUAL TLS requires a client CA bundle (caCertificates)"
+    for pair in tls.get("tlsCertificates") or [tls]:
+        if isinstance(pair, dict) and not pair.get("serverCertificate"):
+            yield (), f"{label} TLS requires a server certificate"
+        if isinstance(pair, dict) and not pair.get("privateKey"):
+            yield (), f"{label} TLS requires a private key"

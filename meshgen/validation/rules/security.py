@@ -4,6 +4,7 @@ and WorkloadEntry (rules AP, PA, RA, WE and C1-C17 of validation-rules-other-kin
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -547,17 +548,67 @@ def _jwks_uri_problem(uri: str) -> str | None:
     return None
 
 
+# The members each key type needs, and those only a private (or symmetric) key has.
+_JWK_MEMBERS = {"RSA": ("n", "e"), "EC": ("crv", "x", "y"), "OKP": ("crv", "x"), "oct": ("k",)}
+_JWK_PRIVATE = ("d", "p", "q", "dp", "dq", "qi", "k")
+
+
+def _jwks_keys(text: str) -> list[dict[str, Any]] | str:
+    """The keys of an inline JWKS (a JSON Web Key, or a set under `keys`), or why it is
+    none."""
+    try:
+        parsed = json.loads(text)
+    except ValueError as e:
+        return f"not JSON ({e})"
+    if not isinstance(parsed, dict):
+        return "not a JSON object"
+    keys = parsed.get("keys") if "keys" in parsed else [parsed]
+    if not isinstance(keys, list):
+        return '"keys" is not a list'
+    for index, key in enumerate(keys):
+        kind = key.get("kty") if isinstance(key, dict) else None
+        if kind not in _JWK_MEMBERS:
+            return f"key at index {index} has no key type (kty) of RSA, EC, OKP or oct"
+        missing = [m for m in _JWK_MEMBERS[kind] if not key.get(m)]
+        if missing:
+            return f"{kind} key at index {index} lacks {', '.join(missing)}"
+    return keys
+
+
+@rule(
+    "MG2713",
+    RA,
+    WARNING,
+    "inline JWKS holding private key material",
+    "RA15",
+)
+def private_jwks(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """Inline `jwks` is only used to verify tokens: a private key (RSA, EC or OKP with `d`)
+    or a symmetric key (`oct`) is a secret published in the cluster. Keep only the public
+    parts."""
+    for i, jwt in enumerate(sequence(spec.get("jwtRules"))):
+        jwks = mapping(jwt).get("jwks")
+        keys = _jwks_keys(jwks) if isinstance(jwks, str) and jwks else []
+        for index, key in enumerate(keys if isinstance(keys, list) else []):
+            if key.get("kty") == "oct" or any(m in key for m in _JWK_PRIVATE):
+                yield (
+                    ("spec", "jwtRules", i, "jwks"),
+                    f"jwks key at index {index} contains private key material; only public "
+                    "keys are used for verification",
+                )
+
+
 @rule(
     "MG2710",
     RA,
     ERROR,
     "JWT rule Istio rejects",
-    "RA5 RA6 RA7 RA9 RA10 RA11 RA12 RA13 RA14",
+    "RA5 RA6 RA7 RA8 RA9 RA10 RA11 RA12 RA13 RA14",
 )
 def jwt_rules(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
-    """A JWT rule has an issuer or a `jwksUri` (an http or https URL); audiences, header,
-    parameter and cookie names are non-empty; claims go to headers with valid names; the
-    timeout is a duration."""
+    """A JWT rule has an issuer or a `jwksUri` (an http or https URL); inline `jwks` is a
+    JSON Web Key or key set; audiences, header, parameter and cookie names are non-empty;
+    claims go to headers with valid names; the timeout is a duration."""
     for i, jwt in enumerate(sequence(spec.get("jwtRules"))):
         jwt = mapping(jwt)
         where = ("spec", "jwtRules", i)
@@ -569,6 +620,9 @@ def jwt_rules(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]
         uri = jwt.get("jwksUri")
         if isinstance(uri, str) and uri and (problem := _jwks_uri_problem(uri)):
             yield (*where, "jwksUri"), problem
+        jwks = jwt.get("jwks")
+        if isinstance(jwks, str) and jwks and isinstance(keys := _jwks_keys(jwks), str):
+            yield (*where, "jwks"), f"jwks parse error: {keys}"
         for k, header in enumerate(sequence(jwt.get("fromHeaders"))):
             if not mapping(header).get("name"):
                 yield (

@@ -10,6 +10,14 @@ from typing import Any
 from meshgen.manifests import mapping, sequence
 from meshgen.manifests.hosts import is_ip
 from meshgen.validation.rules import primitives as p
+from meshgen.validation.rules.destinationrule import pool_problems
+from meshgen.validation.rules.gateway import (
+    HTTP_FAMILY,
+    certificate_problems,
+    cipher_problems,
+    passthrough_problems,
+    termination_problems,
+)
 from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
 from meshgen.validation.rules.serviceentry import _PROTOCOLS
 
@@ -265,3 +273,83 @@ def selector_and_egress_proxy(spec: dict[str, Any], resource: dict[str, Any]) ->
         yield (*where, "host"), problem
     if "port" not in proxy:
         yield where, "egress_proxy port must be non-nil"
+
+
+def _ingress_tls(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
+    for i, listener in enumerate(sequence(spec.get("ingress"))):
+        tls = mapping(listener).get("tls")
+        if isinstance(tls, dict):
+            yield ("spec", "ingress", i, "tls"), tls
+
+
+@rule(
+    "MG2906",
+    SC,
+    ERROR,
+    "ingress listener TLS without what its mode needs",
+    "SC22 G26 G28 G29 G30 G32 G33 G34 G35",
+)
+def ingress_tls(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """An ingress listener's TLS is checked as a Gateway server's: one certificate
+    source; SIMPLE needs a certificate and a key, MUTUAL also a CA bundle (unless a
+    credential gives them); a CRL goes with neither credentialName nor SIMPLE. An absent
+    mode is PASSTHROUGH."""
+    for where, tls in _ingress_tls(spec):
+        for check in (certificate_problems, termination_problems):
+            for path, message in check(tls):
+                yield (*where, *path), message
+
+
+@rule(
+    "MG2907",
+    SC,
+    WARNING,
+    "ingress listener settings that are ignored",
+    "SC22 SC24 G23 G24 G25 G27",
+)
+def ingress_ignored(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """As on a Gateway server: TLS below 1.2 needs cipher suites, unknown and duplicate
+    cipher suites are ignored, and certificates given with PASSTHROUGH are ignored. HTTP
+    connection pool settings on a port whose protocol is not HTTP are ignored."""
+    for where, tls in _ingress_tls(spec):
+        for check in (cipher_problems, passthrough_problems):
+            for path, message in check(tls):
+                yield (*where, *path), message
+    for i, listener in enumerate(sequence(spec.get("ingress"))):
+        listener = mapping(listener)
+        port = mapping(listener.get("port"))
+        protocol = str(port.get("protocol", ""))
+        if (
+            "http" in mapping(listener.get("connectionPool"))
+            and protocol.upper() not in HTTP_FAMILY
+        ):
+            yield (
+                ("spec", "ingress", i, "connectionPool", "http"),
+                f"HTTP connection pool settings are configured for port {port.get('number')} "
+                f"({port.get('name', '')!r}) but its protocol is not HTTP ({protocol or 'unset'}); "
+                "only TCP settings will apply",
+            )
+
+
+@rule(
+    "MG2908",
+    SC,
+    ERROR,
+    "invalid ingress listener connection pool",
+    "SC23 SC25 D16 D17 D18 D19 D20 D21 D23 D24 D25",
+)
+def ingress_connection_pool(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
+    """An ingress listener's (or the Sidecar's inbound) connection pool is checked as a
+    DestinationRule's: tcp or http settings, counts not negative, HTTP/2 upgrade without
+    useClientProtocol, a keepalive with both interval and timeout."""
+    pools: list[tuple[tuple[Any, ...], Any]] = [
+        (("spec", "inboundConnectionPool"), spec.get("inboundConnectionPool"))
+    ]
+    for i, listener in enumerate(sequence(spec.get("ingress"))):
+        pools.append(
+            (("spec", "ingress", i, "connectionPool"), mapping(listener).get("connectionPool"))
+        )
+    for where, pool in pools:
+        if isinstance(pool, dict):
+            for path, message in pool_problems(pool):
+                yield (*where, *path), message
