@@ -1,6 +1,6 @@
-"""Istio's webhook checks for EnvoyFilter (rules EF1-EF20 of
-validation-rules-other-kinds; EF21-EF25 decode patches into Envoy's own types, which
-only Istio's Go build knows)."""
+"""Istio's webhook checks for EnvoyFilter (rules EF1-EF20 and EF25 of
+validation-rules-other-kinds; EF21-EF24 decode patches into Envoy's own types, which only
+Istio's Go build knows)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from meshgen.validation.rules.registry import ERROR, WARNING, Found, rule
 EF = "EnvoyFilter"
 _LISTENER_CLASS = ("LISTENER", "FILTER_CHAIN", "NETWORK_FILTER", "HTTP_FILTER")
 _ROUTE_CLASS = ("ROUTE_CONFIGURATION", "VIRTUAL_HOST", "HTTP_ROUTE")
+# What patches build objects of Envoy's filter types, which name their implementation in
+# typed_config (or config_discovery).
+_TYPED_FILTERS = ("HTTP_FILTER", "NETWORK_FILTER", "LISTENER_FILTER")
 _HCM = ("envoy.filters.network.http_connection_manager", "envoy.http_connection_manager")
 
 
@@ -105,14 +108,15 @@ def patches(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     EF,
     WARNING,
     "EnvoyFilter, which depends on Envoy's internals",
-    "EF1 EF3 EF10 EF13",
+    "EF1 EF3 EF10 EF13 EF25",
 )
 def envoy_internals(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[Found]:
     """Istio warns on every EnvoyFilter: it patches Envoy's configuration as Istio
     generates it today, which may change with any release; prefer another API where one
     exists. A selector without labels applies to every workload of the namespace; a proxy
     version pattern over 1024 characters is ignored; a filter match means nothing when the
-    patch applies to a listener or a filter chain."""
+    patch applies to a listener or a filter chain; a filter given by name alone, without
+    `typed_config` or `config_discovery`, relies on Envoy's deprecated lookup by name."""
     yield (
         ("spec",),
         "EnvoyFilter exposes internal implementation details that may change at any time. "
@@ -129,6 +133,17 @@ def envoy_internals(spec: dict[str, Any], resource: dict[str, Any]) -> Iterator[
             yield (
                 ("spec", "configPatches", i, "match", "proxy", "proxyVersion"),
                 "proxyVersion match exceeds 1024 characters and will be ignored",
+            )
+        value = mapping(patch.get("patch")).get("value")
+        if (
+            patch.get("applyTo") in _TYPED_FILTERS
+            and isinstance(value, dict)
+            and not value.get("typed_config")
+            and not value.get("config_discovery")
+        ):
+            yield (
+                ("spec", "configPatches", i, "patch", "value"),
+                f"using deprecated types by name without typed_config; {value.get('name', '')}",
             )
         chain = mapping(mapping(match.get("listener")).get("filterChain"))
         if "filter" in chain and patch.get("applyTo") in ("LISTENER", "FILTER_CHAIN"):
