@@ -2,9 +2,11 @@
 
     pip install '.[bench]' && python benchmarks/validate.py [--sizes 10 100 1000 5000]
 
-For each mesh size, generates its Gateways, DestinationRules and VirtualServices, one
-resource per file (check-jsonschema reads one document per file), and prints, from one
-run, the median wall time of:
+For each mesh size, generates its Gateways, DestinationRules and VirtualServices, their
+Namespace, Services, ServiceAccounts and Deployments, and AuthorizationPolicies,
+ServiceEntries, a Sidecar, a PeerAuthentication and a Telemetry, one resource per file
+(check-jsonschema reads one document per file), one file in fifty broken, and prints,
+from one run, the median wall time of:
 
 - meshgen validate over all files (the command, in a fresh process);
 - the floor: a fresh Python process, with the command's garbage-collector settings,
@@ -20,16 +22,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from meshes import model_text
-from timing import Paired, median_seconds, paired
+from meshes import broken, model_text, other_documents
+from timing import Paired, median_seconds, paired, peak_rss_mib
 
 from meshgen.cli import GC_THRESHOLDS
 from meshgen.model.load import parse_model
@@ -39,30 +41,37 @@ from meshgen.validation.structural import to_json_schema
 from meshgen.yamlio import emit
 
 
-def corpus(folder: Path, services: int) -> dict[str, list[str]]:
-    """One resource per file; returns the files by kind."""
-    documents = render_loaded(parse_model(model_text(services), "bench.yaml")).documents
-    by_kind: dict[str, list[str]] = {}
+def corpus(folder: Path, services: int) -> dict[tuple[str, str], list[str]]:
+    """One resource per file: the rendered mesh with its workloads, the other kinds
+    beside it, and one file in fifty made wrong; returns the files by (apiVersion, kind)."""
+    model = parse_model(model_text(services, workloads=True), "bench.yaml")
+    documents = [*render_loaded(model).documents, *other_documents(services)]
+    documents = [broken(d, i) if i % 50 == 49 else d for i, d in enumerate(documents)]
+    by_kind: dict[tuple[str, str], list[str]] = {}
     for index, document in enumerate(documents):
-        path = folder / f"{index:05d}-{document['kind'].lower()}.yaml"
+        kind = (str(document["apiVersion"]), str(document["kind"]))
+        path = folder / f"{index:05d}-{kind[1].lower()}.yaml"
         path.write_text(emit(document) + "\n", encoding="utf-8")
-        by_kind.setdefault(document["kind"], []).append(str(path))
+        by_kind.setdefault(kind, []).append(str(path))
     return by_kind
 
 
-def schema_files(folder: Path) -> dict[str, str]:
+def schema_files(folder: Path, kinds: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The JSON Schema check-jsonschema gets for each kind: meshgen's bundled one."""
     files = {}
-    for kind in ("Gateway", "VirtualService", "DestinationRule"):
-        structural = bundled().schema("networking.istio.io/v1", kind)
+    for api_version, kind in kinds:
+        structural = bundled().schema(api_version, kind)
         path = folder / f"{kind}.json"
         path.write_text(json.dumps(to_json_schema(structural)), encoding="utf-8")
-        files[kind] = str(path)
+        files[(api_version, kind)] = str(path)
     return files
 
 
 def run(*argv: str) -> None:
+    """Run a checker; exit code 1 (problems found: the corpus has broken files) is its
+    normal answer."""
     result = subprocess.run(argv, capture_output=True, text=True)
-    if result.returncode != 0:
+    if result.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(argv[:3])}… failed:\n{result.stdout}{result.stderr}")
 
 
@@ -76,15 +85,39 @@ for name in sorted(os.listdir(folder)):
 """
 
 
-def measure(size: int, repeat: int, checker: str) -> dict[str, object]:
-    """Paired timings for one mesh size: meshgen against the floor, and against the peer."""
+# check-jsonschema parses with ruamel.yaml, which uses its C parser when ruamel.yaml.clib
+# is installed (not a dependency of check-jsonschema) and pure Python otherwise; both
+# builds are measured, the second by hiding the C module from the same installation.
+PEER_BUILDS = {
+    "C parser": [sys.executable, "-m", "check_jsonschema"],
+    "pure Python": [
+        sys.executable,
+        "-c",
+        "import sys; sys.modules['_ruamel_yaml'] = None; sys.argv[0] = 'check-jsonschema'; "
+        "from check_jsonschema import main; main()",
+    ],
+}
+
+
+def peer_builds() -> dict[str, list[str]]:
+    """The check-jsonschema builds this installation can run."""
+    try:
+        import _ruamel_yaml  # noqa: F401
+    except ImportError:
+        return {"pure Python": PEER_BUILDS["pure Python"]}
+    return PEER_BUILDS
+
+
+def measure(size: int, repeat: int, builds: dict[str, list[str]]) -> dict[str, object]:
+    """Paired timings for one mesh size: meshgen against the floor, and against each
+    build of the peer; peak memory of meshgen."""
     meshgen = [sys.executable, "-m", "meshgen"]
     floor_script = FLOOR.format(thresholds=GC_THRESHOLDS)
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "corpus"
         folder.mkdir()
         by_kind = corpus(folder, size)
-        schemas = schema_files(Path(temp))
+        schemas = schema_files(Path(temp), by_kind)
         files = [f for paths in by_kind.values() for f in paths]
 
         def ours() -> None:
@@ -93,41 +126,37 @@ def measure(size: int, repeat: int, checker: str) -> dict[str, object]:
         def floor() -> None:
             run(sys.executable, "-c", floor_script, str(folder))
 
-        def peer() -> None:
-            for kind, paths in by_kind.items():
-                run(checker, "--schemafile", schemas[kind], *paths)
+        def peer(command: list[str]) -> Callable[[], None]:
+            def check() -> None:
+                for kind, paths in by_kind.items():
+                    run(*command, "--schemafile", schemas[kind], *paths)
+
+            return check
 
         return {
             "resources": len(files),
             "floor": paired(ours, floor, repeat),
-            "peer": paired(peer, ours, repeat),
+            "peers": {name: paired(peer(cmd), ours, repeat) for name, cmd in builds.items()},
+            "peak": peak_rss_mib(*meshgen, "validate", str(folder)),
         }
 
 
-def cold_start(repeat: int, checker: str) -> dict[str, float]:
+def cold_start(repeat: int, checker: list[str]) -> dict[str, float]:
     meshgen = [sys.executable, "-m", "meshgen"]
     with tempfile.TemporaryDirectory() as temp:
         by_kind = corpus(Path(temp), 1)
-        one = by_kind["VirtualService"][0]
-        schema = schema_files(Path(temp))["VirtualService"]
+        kind = ("networking.istio.io/v1", "VirtualService")
+        one = by_kind[kind][0]
+        schema = schema_files(Path(temp), [kind])[kind]
         return {
             "python -c pass": median_seconds(lambda: run(sys.executable, "-c", "pass"), repeat),
             "meshgen validate one file": median_seconds(
                 lambda: run(*meshgen, "validate", one), repeat
             ),
             "check-jsonschema one file": median_seconds(
-                lambda: run(checker, "--schemafile", schema, one), repeat
+                lambda: run(*checker, "--schemafile", schema, one), repeat
             ),
         }
-
-
-def _peer_build() -> str:
-    """Which YAML parser check-jsonschema runs with here: it decides its speed."""
-    try:
-        import ruamel.yaml.clib  # noqa: F401
-    except ImportError:
-        return "with pure-Python ruamel.yaml (pip install check-jsonschema, no ruamel.yaml.clib)"
-    return "with ruamel.yaml's C parser (ruamel.yaml.clib installed)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,33 +164,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
-    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    checker = checker or shutil.which("check-jsonschema")
-    if checker is None:
-        raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'")
+    try:
+        import check_jsonschema  # noqa: F401
+    except ImportError:
+        raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'") from None
+    builds = peer_builds()
 
     print(f"validate, one resource per file, {args.repeat} interleaved pairs per ratio")
-    print(f"check-jsonschema: {_peer_build()}")
+    print(f"check-jsonschema builds: {', '.join(builds)} (its YAML parser: ruamel.yaml's)")
+    names = list(builds)
     print(
-        f"{'services':>8} {'resources':>9} {'meshgen':>9} {'floor':>8} {'/floor':>7} "
-        f"{'range':>10} {'check-js':>9} {'peer/us':>8} {'range':>10}"
+        f"{'services':>8} {'resources':>9} {'meshgen':>9} {'peak MiB':>8} {'floor':>8} "
+        f"{'/floor':>7} {'range':>10}"
+        + "".join(f" {'peer ' + n:>18} {'/us':>6} {'range':>10}" for n in names)
     )
     for size in args.sizes:
-        r = measure(size, args.repeat, checker)
-        floor, peer = r["floor"], r["peer"]
-        assert isinstance(floor, Paired) and isinstance(peer, Paired)
+        r = measure(size, args.repeat, builds)
+        floor, peers = r["floor"], r["peers"]
+        assert isinstance(floor, Paired) and isinstance(peers, dict)
         print(
-            f"{size:>8} {r['resources']:>9} {floor.median_a:>8.3f}s {floor.median_b:>7.3f}s "
-            f"{floor.ratio:>6.2f}x {floor.span():>10} {peer.median_a:>8.3f}s "
-            f"{peer.ratio:>7.2f}x {peer.span():>10}"
+            f"{size:>8} {r['resources']:>9} {floor.median_a:>8.3f}s {r['peak']:>8.0f} "
+            f"{floor.median_b:>7.3f}s {floor.ratio:>6.2f}x {floor.span():>10}"
+            + "".join(
+                f" {peers[n].median_a:>17.3f}s {peers[n].ratio:>5.2f}x {peers[n].span():>10}"
+                for n in names
+            )
         )
-    cold = cold_start(args.repeat, checker)
+    fastest = builds.get("C parser") or builds["pure Python"]
+    cold = cold_start(args.repeat, fastest)
     print()
     for name, seconds in cold.items():
         print(f"cold start, {name:<28} {seconds:>7.3f}s")
     ours = cold["meshgen validate one file"]
     print(
-        f"cold start, check-jsonschema / meshgen: {cold['check-jsonschema one file'] / ours:.1f}x"
+        f"cold start, check-jsonschema ({'C parser' if 'C parser' in builds else 'pure Python'}) "
+        f"/ meshgen: {cold['check-jsonschema one file'] / ours:.1f}x"
     )
     return 0
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, group_of, mapping, sequence
-from meshgen.manifests.index import GATEWAY_API, MeshIndex, pod_labels
+from meshgen.manifests.index import GATEWAY_API, MeshIndex
 from meshgen.validation.rules.analyzers.lookups import (
     ambient_namespace,
     ambient_pod,
@@ -126,14 +126,16 @@ def policy_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     if not mesh.knows_pods:
         return
     namespaces = namespace_labels(mesh)
-    meshed = [(m, pod_labels(m, {}) or {}) for m in mesh.runs_pods() if in_mesh(m, namespaces)]
+    meshed = {id(m) for m in mesh.runs_pods() if in_mesh(m, namespaces)}
     for entry in mesh.of_kind("AuthorizationPolicy"):
         selector = mapping(mapping(entry.spec.get("selector")).get("matchLabels"))
         root = entry.namespace == mesh.settings.root_namespace
         if root and not selector:
             continue
-        candidates = [labels for m, labels in meshed if root or m.namespace == entry.namespace]
-        if not any(all(labels.get(k) == v for k, v in selector.items()) for labels in candidates):
+        if not any(  # the pods carrying the labels, from the index: not every pod each time
+            id(pod) in meshed and (root or pod.namespace == entry.namespace)
+            for pod, _ in mesh.pods(selector)
+        ):
             yield Problem(
                 ("spec", "selector") if selector else ("metadata", "name"),
                 f"no workload in the mesh matches {selector_text(selector)}"
