@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml
 from meshes import model_text
-from timing import paired
+from timing import paired, peak_rss_mib
 
 from meshgen.cli import GC_THRESHOLDS
 from meshgen.cli import main as meshgen_main
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"render{what} as the command runs it, {args.repeat} interleaved pairs")
     print(
         f"{'services':>8} {'resources':>9} {'meshgen':>9} {'dump floor':>10} "
-        f"{'ratio':>6} {'range':>10}"
+        f"{'ratio':>6} {'range':>10} {'peak MiB':>9}"
     )
     with tempfile.TemporaryDirectory() as temp:
         for size in args.sizes:
@@ -68,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
                 to.write_text(text, encoding="utf-8")
 
             result = paired(command, floor, args.repeat)
+            peak = peak_rss_mib(
+                sys.executable, "-m", "meshgen", "render", str(model), "-o", str(out)
+            )
             print(
                 f"{size:>8} {len(documents):>9} {result.median_a:>8.3f}s "
-                f"{result.median_b:>9.3f}s {result.ratio:>5.2f}x {result.span():>10}"
+                f"{result.median_b:>9.3f}s {result.ratio:>5.2f}x {result.span():>10} {peak:>9.0f}"
             )
     return 0
 

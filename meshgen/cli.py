@@ -298,7 +298,8 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         "--mesh-config",
         metavar="FILE",
         help="the mesh settings (a MeshConfig as istioctl's --meshConfigFile takes, the istio "
-        "ConfigMap, or IstioOperator or Helm values with meshConfig); default: the istio "
+        "ConfigMap, or IstioOperator or Helm values with meshConfig) and mesh networks (a "
+        "MeshNetworks document, or the ConfigMap's meshNetworks); default: the istio "
         "ConfigMap of istio-system if the input holds it, else Istio's defaults",
     )
     parser.add_argument(

@@ -66,6 +66,7 @@ CHECKS = {
     "injection.ImageAutoAnalyzer": {"MG2454"},
     "telemetry.LightstepAnalyzer": {"MG2455"},
     "injection.ImageAnalyzer": {"MG2456"},
+    "meshnetworks.MeshNetworksAnalyzer": {"MG2459"},
 }
 
 
@@ -101,7 +102,7 @@ def run_case(folder: Path) -> Outcome:
     case = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     inputs = [str(folder / p) for p in case["inputs"]]
     inputs += [str(folder.parent.parent / p) for p in case.get("implicitInputs") or []]
-    settings = case.get("meshConfig")
+    settings = case.get("meshConfig") or case.get("meshNetworks")
     report = meshgen.validate(
         inputs, complete=True, mesh_config=str(folder / settings) if settings else None
     )

@@ -24,6 +24,14 @@ defaultConfig:
 """
 
 
+NETWORKS = """\
+networks:
+  east:
+    endpoints: [{fromRegistry: cluster-east}]
+    gateways: [{address: 203.0.113.10, port: 15443}]
+"""
+
+
 def _indented(text: str, by: int) -> str:
     return "".join(" " * by + line for line in text.splitlines(keepends=True))
 
@@ -73,6 +81,7 @@ def test_the_istio_config_map_in_the_input_is_the_mesh_settings(tmp_path: Path) 
         ),
         ("defaultConfig: [\n", "mesh.yaml:2:1: error: YAML syntax error"),
         (ALLOCATING + "---\n" + ALLOCATING, "holds 2 sets of mesh settings; give one"),
+        (NETWORKS + "---\n" + NETWORKS, "holds 2 sets of mesh networks; give one"),
     ],
 )
 def test_unusable_mesh_config_is_an_error_naming_the_file(
@@ -85,3 +94,16 @@ def test_unusable_mesh_config_is_an_error_naming_the_file(
     )
     assert code == 1 and expected in out, out + err
     assert "Traceback" not in err
+
+
+def test_mesh_networks_from_the_mesh_config_file_are_checked_where_written(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "se.yaml").write_text(SERVICE_ENTRY)
+    (tmp_path / "mesh.yaml").write_text(ALLOCATING + "---\n" + NETWORKS)
+    code, out, _ = run(
+        "validate", "--mesh-config", str(tmp_path / "mesh.yaml"), str(tmp_path / "se.yaml")
+    )
+    assert code == 1, out
+    assert "mesh.yaml:6:32: error: networks.east.endpoints[0].fromRegistry" in out
+    assert "[MG2459/IST0126]" in out and "MG2436" not in out

@@ -117,7 +117,7 @@ class MeshIndex:
             index.add(manifest)
         if settings is None:
             config_map = index.by_identity.get(("", "ConfigMap", "istio-system", "istio"))
-            settings = in_cluster(config_map.document) if config_map else None
+            settings = in_cluster(config_map) if config_map else None
         index.settings = settings or DEFAULT_MESH_CONFIG
         return index
 

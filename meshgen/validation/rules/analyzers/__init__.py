@@ -17,6 +17,7 @@ from meshgen.validation.rules.analyzers import (  # noqa: F401  (each module reg
     envoyfilters,
     gateways,
     lint,
+    multicluster,
     pods,
     routing,
     selectors,
