@@ -295,6 +295,15 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         help="the input is the whole mesh: a missing gateway or subset is an error, not a warning",
     )
     parser.add_argument(
+        "--cluster",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a cluster of a multi-cluster mesh and its files (repeat a NAME to give it more): "
+        "each cluster is validated as a mesh of its own, then their Services are compared; "
+        "give no other PATH",
+    )
+    parser.add_argument(
         "--mesh-config",
         metavar="FILE",
         help="the mesh settings (a MeshConfig as istioctl's --meshConfigFile takes, the istio "
@@ -403,6 +412,24 @@ def _excluder(settings: Settings, patterns: list[str]) -> Callable[[str], bool] 
     return excluded
 
 
+def _default_paths(args: argparse.Namespace, settings: Settings) -> list[str]:
+    """What to validate when no path is given: the settings' include, or their folder;
+    nothing beside the clusters' own files."""
+    if args.cluster:
+        return []
+    return [settings.path(p) for p in settings.include or ["."]]
+
+
+def _clusters(given: list[str]) -> dict[str, list[str]]:
+    clusters: dict[str, list[str]] = {}
+    for entry in given:
+        name, equals, path = entry.partition("=")
+        if not equals or not name or not path:
+            raise UsageError(f"--cluster {entry}: write it NAME=PATH, like east=clusters/east")
+        clusters.setdefault(name, []).append(path)
+    return clusters
+
+
 def _validate(args: argparse.Namespace, io: Streams) -> int:
     from meshgen.validation.validate import validate
 
@@ -410,10 +437,12 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     crds = args.crds or (settings.crds and settings.path(settings.crds))
     suppressions = _suppressions(args.suppress)
     result = validate(
-        args.paths or [settings.path(p) for p in settings.include or ["."]],
+        args.paths
+        or ([] if args.cluster else [settings.path(p) for p in settings.include or ["."]]),
         crds=crds or None,
         complete=settings.complete if args.complete is None else args.complete,
         context=args.context or [settings.path(c) for c in settings.context],
+        clusters=_clusters(args.cluster),
         mesh_config=args.mesh_config
         or (settings.mesh_config and settings.path(settings.mesh_config))
         or None,

@@ -67,6 +67,7 @@ CHECKS = {
     "telemetry.LightstepAnalyzer": {"MG2455"},
     "injection.ImageAnalyzer": {"MG2456"},
     "meshnetworks.MeshNetworksAnalyzer": {"MG2459"},
+    "services.MultiClusterServiceAnalyzer": {"MG2460"},
 }
 
 
@@ -103,8 +104,15 @@ def run_case(folder: Path) -> Outcome:
     inputs = [str(folder / p) for p in case["inputs"]]
     inputs += [str(folder.parent.parent / p) for p in case.get("implicitInputs") or []]
     settings = case.get("meshConfig") or case.get("meshNetworks")
+    clusters = {
+        name: [str(folder / p) for p in files]
+        for name, files in (case.get("clusters") or {}).items()
+    }
     report = meshgen.validate(
-        inputs, complete=True, mesh_config=str(folder / settings) if settings else None
+        [] if clusters else inputs,
+        complete=True,
+        mesh_config=str(folder / settings) if settings else None,
+        clusters=clusters or None,
     )
     scope = set(case["codesInScope"])
     checks = CHECKS.get(case["analyzer"])

@@ -20,7 +20,6 @@ CASES = SHARED / "istio" / "analyzer-tests" / "cases"
 
 # Why each case still differs (by number; see scripts/analyzer_suite.py --failing).
 NOT_YET = {
-    "105": "compares the Services of two clusters; meshgen reads one cluster's configuration",
     "002": "deviation IST0136 (docs/rules.md): alpha-phase annotations are not reported",
     "038": "deviation IST0101 (docs/rules.md): a route without a destination is reported once",
     "040": "deviation IST0132 (docs/rules.md): a missing gateway is reported once, as IST0101",

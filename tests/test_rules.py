@@ -4,12 +4,14 @@ ran)."""
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
 from pathlib import Path
 
 import pytest
 from conftest import SHARED
 
+import meshgen
 from meshgen.manifests.sources import Source
 from meshgen.validation.rules import RULES
 from meshgen.validation.schemaset import SchemaSet, bundled
@@ -35,11 +37,20 @@ CEL_TOO = "# Also a CEL rule of the CRD"  # ... for webhook rules the CRD's CEL 
 # ... for webhook rules the CRD's schema repeats (minimum, pattern): with the CRDs the
 # schema refuses first and the rule never runs, so they are checked on the bundled ones
 SCHEMA_TOO = "# The CRD's schema says the same"
+CLUSTERS = "# Checked with --cluster"  # ... for rules that compare clusters: one per document
 
 
 def _validate(code: str, text: str) -> Report:
     if text.startswith(SCHEMA_TOO):
         return validate_text(text, f"{code}.yaml", bundled())
+    if text.startswith(CLUSTERS):
+        with tempfile.TemporaryDirectory() as temp:
+            clusters = {}
+            for i, document in enumerate(text.split("\n---\n")):
+                path = Path(temp) / f"cluster-{i + 1}.yaml"
+                path.write_text(document, encoding="utf-8")
+                clusters[f"cluster-{i + 1}"] = [str(path)]
+            return meshgen.validate([], clusters=clusters)
     if text.startswith(COMPLETE):
         report = validate_source(Source(f"{code}.yaml", text), _schemas(), Report())
         analyze_mesh(report, complete=True)

@@ -87,6 +87,9 @@ class MeshIndex:
     manifests: list[Manifest] = field(default_factory=list)
     complete: bool = False  # the input is the whole mesh: what is missing is missing
     settings: MeshConfig = DEFAULT_MESH_CONFIG  # the mesh settings
+    # Several clusters' configuration given at once: each cluster's Services, by cluster
+    # name, for the checks that compare clusters (each cluster is analysed on its own).
+    clusters: dict[str, list[Manifest]] = field(default_factory=dict)
     duplicates: list[tuple[Manifest, Manifest]] = field(default_factory=list)
     by_identity: dict[Key, Manifest] = field(default_factory=dict)
     _by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))

@@ -7,13 +7,13 @@ resource joins the mesh, and the checks across resources run once on all of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from meshgen import yamlio
-from meshgen.errors import InputError
+from meshgen.errors import InputError, UsageError
 from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean
 from meshgen.manifests import Manifest, group_of, is_istio
 from meshgen.manifests.index import MeshIndex
@@ -451,11 +451,14 @@ def analyze_mesh(
     context: Iterable[Manifest] = (),
     complete: bool = False,
     settings: MeshConfig | None = None,
+    clusters: dict[str, list[Manifest]] | None = None,
 ) -> None:
-    """Checks across every resource collected (and ``context``, not reported)."""
+    """Checks across every resource collected (and ``context``, not reported); with
+    ``clusters``, the checks that compare clusters."""
     from meshgen.validation.rules import mesh_problems
 
     index = MeshIndex.of([*report.mesh, *context], complete, settings)
+    index.clusters = clusters or {}
     for rule, problem in mesh_problems(index):
         subject = problem.subject
         assert subject is not None
@@ -496,12 +499,23 @@ def validate_paths(
     context: Iterable[str] = (),
     complete: bool = False,
     mesh_config: str | None = None,
+    clusters: dict[str, list[str]] | None = None,
 ) -> Report:
     """Validate files and folders, together as one mesh; ``-`` reads ``stdin``;
     ``exclude`` skips files. ``context`` files join the mesh for cross-resource checks
     without their own problems being reported; ``complete`` says the input is the whole
     mesh, so references to what is missing are errors; ``mesh_config`` is a file with
-    the mesh settings."""
+    the mesh settings. ``clusters`` names the files of each cluster of a multi-cluster
+    mesh: each cluster is validated as a mesh of its own, then the clusters are compared."""
+    if clusters:
+        if list(paths):
+            raise UsageError(
+                "with --cluster, give every file to a cluster (a file the clusters share may "
+                "be named in each)"
+            )
+        return _validate_clusters(
+            clusters, schemas, stdin, exclude, limits, context, complete, mesh_config
+        )
     files = list(expand_paths(paths))
     report = Report()
     settings = None
@@ -538,6 +552,38 @@ def validate_paths(
     return report
 
 
+def _validate_clusters(
+    clusters: dict[str, list[str]],
+    schemas: SchemaSet | None,
+    stdin: IO[Any] | None,
+    exclude: Callable[[str], bool] | None,
+    limits: yamlio.Limits,
+    context: Iterable[str],
+    complete: bool,
+    mesh_config: str | None,
+) -> Report:
+    """Each cluster's files as a mesh of its own; then the checks that compare the
+    clusters' Services."""
+    context = list(context)
+    report = Report()
+    services: dict[str, list[Manifest]] = {}
+    for name, files in clusters.items():
+        part = validate_paths(
+            files, schemas, stdin, exclude, limits, context, complete, mesh_config
+        )
+        report.files += part.files
+        report.findings += part.findings
+        report.checked += part.checked
+        report.skipped += part.skipped
+        report.mesh += part.mesh
+        services[name] = [m for m in part.mesh if m.kind == "Service" and m.api_version == "v1"]
+    compared = Report()
+    analyze_mesh(compared, (), complete, None, services)
+    report.findings += compared.findings
+    report.findings.sort(key=lambda f: (f.file, f.line, f.column))
+    return report
+
+
 def validate(
     source: str | PathLike[str] | Iterable[str | PathLike[str]],
     *,
@@ -545,6 +591,7 @@ def validate(
     complete: bool = False,
     context: Iterable[str | PathLike[str]] = (),
     mesh_config: str | PathLike[str] | None = None,
+    clusters: Mapping[str, Iterable[str | PathLike[str]]] | None = None,
     ignore: Iterable[str] = (),
     exclude: Callable[[str], bool] | None = None,
     stdin: IO[Any] | None = None,
@@ -558,7 +605,9 @@ def validate(
     without being reported; ``complete`` says the input is the whole mesh;
     ``mesh_config`` is a file with the mesh settings (a MeshConfig, the `istio`
     ConfigMap, or IstioOperator or Helm values with `meshConfig`); ``ignore`` drops
-    findings by meshgen or Istio code.
+    findings by meshgen or Istio code. ``clusters`` names the files of each cluster of a
+    multi-cluster mesh (``source`` is then empty): each cluster is validated on its own,
+    then the clusters' Services are compared.
     """
     from meshgen.validation.schemaset import schemas_for
 
@@ -576,6 +625,7 @@ def validate(
             [str(c) for c in context],
             complete,
             str(mesh_config) if mesh_config is not None else None,
+            {name: [str(p) for p in files] for name, files in (clusters or {}).items()},
         )
     ignored = set(ignore)
     if ignored:
