@@ -81,7 +81,8 @@ def rule(
 
     A resource check is ``check(spec, document)`` and yields ``(path, message)`` pairs; a
     mesh check is ``check(index)`` and yields :class:`Problem` with a subject. Webhook
-    rules mirror IST0106 (errors) or IST0133 (warnings) unless ``istio`` says otherwise.
+    rules mirror IST0106 (errors) or IST0133 (warnings), and mesh checks the first Istio
+    code of ``refs``, unless ``istio`` says otherwise.
     """
 
     def decorate(check: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -90,6 +91,8 @@ def rule(
         mirrored = istio
         if mirrored is None and scope == "resource":
             mirrored = SCHEMA_ERROR if severity is ERROR else SCHEMA_WARNING
+        elif mirrored is None and refs.startswith("IST"):
+            mirrored = refs.split()[0]
         RULES[code] = Rule(
             code,
             scope,

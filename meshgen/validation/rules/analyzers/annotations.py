@@ -263,7 +263,6 @@ def _findings(mesh: MeshIndex) -> Iterator[tuple[str, Problem]]:
     WARNING,
     "Istio annotation that Istio does not know",
     "IST0108",
-    istio="IST0108",
     scope="mesh",
 )
 def unknown_annotations(mesh: MeshIndex) -> Iterator[Problem]:
@@ -278,7 +277,6 @@ def unknown_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Istio annotation on an object it does not apply to",
     "IST0107",
-    istio="IST0107",
     scope="mesh",
 )
 def misplaced_annotations(mesh: MeshIndex) -> Iterator[Problem]:
@@ -294,7 +292,6 @@ def misplaced_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Istio annotation whose value the sidecar injector refuses",
     "IST0125",
-    istio="IST0125",
     scope="mesh",
 )
 def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
@@ -310,7 +307,6 @@ def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
     INFO,
     "deprecated Istio annotation",
     "IST0135",
-    istio="IST0135",
     scope="mesh",
 )
 def deprecated_annotations(mesh: MeshIndex) -> Iterator[Problem]:

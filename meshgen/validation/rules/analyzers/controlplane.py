@@ -68,7 +68,6 @@ def _label_cases(key: str, values: tuple[str, ...], revisions: set[str]) -> list
     ERROR,
     "sidecar injector webhooks that overlap, or whose Service is missing",
     "IST0139",
-    istio="IST0139",
     scope="mesh",
 )
 def injector_webhooks(mesh: MeshIndex) -> Iterator[Problem]:
@@ -147,7 +146,6 @@ def _ip_host(url: str) -> str | None:
     WARNING,
     "Istio webhook with neither a Service nor a usable URL",
     "IST0163",
-    istio="IST0163",
     scope="mesh",
 )
 def webhook_without_address(mesh: MeshIndex) -> Iterator[Problem]:
@@ -180,7 +178,6 @@ def webhook_without_address(mesh: MeshIndex) -> Iterator[Problem]:
     INFO,
     "Istio webhook that reaches istiod by IP address",
     "IST0164",
-    istio="IST0164",
     scope="mesh",
 )
 def webhook_by_address(mesh: MeshIndex) -> Iterator[Problem]:
@@ -219,7 +216,6 @@ def _blocks_cidrs(deployment: Manifest) -> bool:
     WARNING,
     "istiod fetching JWKS from any address",
     "IST0175",
-    istio="IST0175",
     scope="mesh",
 )
 def jwks_unrestricted(mesh: MeshIndex) -> Iterator[Problem]:
@@ -263,7 +259,6 @@ _SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.
     WARNING,
     "Gateway API CRD older than Istio reads",
     "IST0176",
-    istio="IST0176",
     scope="mesh",
 )
 def old_gateway_api_crds(mesh: MeshIndex) -> Iterator[Problem]:

@@ -17,7 +17,6 @@ _REMOVED_RBAC = frozenset({"ClusterRbacConfig", "RbacConfig", "ServiceRole", "Se
     WARNING,
     "deprecated or removed Istio setting",
     "IST0002",
-    istio="IST0002",
     scope="mesh",
 )
 def deprecated_settings(mesh: MeshIndex) -> Iterator[Problem]:

@@ -19,7 +19,6 @@ from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
     WARNING,
     "DestinationRule for a host no Service or ServiceEntry defines",
     "IST0174",
-    istio="IST0174",
     scope="mesh",
 )
 def unknown_destination_rule_host(mesh: MeshIndex) -> Iterator[Problem]:
@@ -45,7 +44,6 @@ def unknown_destination_rule_host(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "subset that selects no pod",
     "IST0173",
-    istio="IST0173",
     scope="mesh",
 )
 def subset_selects_no_pod(mesh: MeshIndex) -> Iterator[Problem]:
@@ -83,7 +81,6 @@ def subset_selects_no_pod(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "TLS to upstream without CA certificates",
     "IST0128 IST0129",
-    istio="IST0128",
     scope="mesh",
 )
 def tls_without_ca(mesh: MeshIndex) -> Iterator[Problem]:

@@ -82,7 +82,6 @@ def _findings(mesh: MeshIndex) -> Iterator[tuple[str, Problem]]:
     WARNING,
     "relative EnvoyFilter patch without a priority",
     "IST0151",
-    istio="IST0151",
     scope="mesh",
 )
 def relative_patches(mesh: MeshIndex) -> Iterator[Problem]:
@@ -98,7 +97,6 @@ def relative_patches(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "REPLACE patch on what cannot be replaced",
     "IST0152",
-    istio="IST0152",
     scope="mesh",
 )
 def misused_replace(mesh: MeshIndex) -> Iterator[Problem]:
@@ -113,7 +111,6 @@ def misused_replace(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "ADD patch on a route configuration or HTTP route",
     "IST0153",
-    istio="IST0153",
     scope="mesh",
 )
 def misused_add(mesh: MeshIndex) -> Iterator[Problem]:
@@ -127,7 +124,6 @@ def misused_add(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "REMOVE patch on a route configuration or HTTP route",
     "IST0154",
-    istio="IST0154",
     scope="mesh",
 )
 def misused_remove(mesh: MeshIndex) -> Iterator[Problem]:
@@ -141,7 +137,6 @@ def misused_remove(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "relative patch on a filter added for one proxy version",
     "IST0155",
-    istio="IST0155",
     scope="mesh",
 )
 def relative_to_versioned_filter(mesh: MeshIndex) -> Iterator[Problem]:

@@ -24,7 +24,6 @@ from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
     ERROR,
     "Gateway whose selector matches no pod",
     "IST0101",
-    istio="IST0101",
     scope="mesh",
 )
 def gateway_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
@@ -73,7 +72,6 @@ def _gateway_ports(mesh: MeshIndex, selector: dict[str, Any]) -> set[int] | None
     WARNING,
     "Gateway server port its pods' Services do not expose",
     "IST0162",
-    istio="IST0162",
     scope="mesh",
 )
 def gateway_port_not_exposed(mesh: MeshIndex) -> Iterator[Problem]:
@@ -119,7 +117,6 @@ def _gateway_secrets(mesh: MeshIndex) -> Iterator[tuple[Manifest, int, str, Mani
     ERROR,
     "Gateway credentialName without its Secret",
     "IST0101",
-    istio="IST0101",
     scope="mesh",
 )
 def gateway_secret_missing(mesh: MeshIndex) -> Iterator[Problem]:
@@ -163,7 +160,6 @@ def _secret_problem(secret: Manifest) -> str | None:
     ERROR,
     "Gateway credentialName whose Secret holds no valid certificate",
     "IST0161",
-    istio="IST0161",
     scope="mesh",
 )
 def gateway_secret_invalid(mesh: MeshIndex) -> Iterator[Problem]:
@@ -188,7 +184,6 @@ def _selector_string(selector: dict[str, Any]) -> str:
     ERROR,
     "Gateways serving the same host and port on the same gateway pods",
     "IST0145",
-    istio="IST0145",
     scope="mesh",
 )
 def conflicting_gateways(mesh: MeshIndex) -> Iterator[Problem]:
@@ -247,7 +242,6 @@ def _selectors_overlap(mesh: MeshIndex, own: str, other: str, selector: dict[str
     WARNING,
     "certificate shared by gateways",
     "IST0138",
-    istio="IST0138",
     scope="mesh",
 )
 def duplicate_certificates(mesh: MeshIndex) -> Iterator[Problem]:

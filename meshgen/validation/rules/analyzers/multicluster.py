@@ -31,7 +31,6 @@ def _clusters(mesh: MeshIndex) -> set[str]:
     ERROR,
     "mesh network endpoints from a registry the mesh does not have",
     "IST0126",
-    istio="IST0126",
     scope="mesh",
 )
 def unknown_registries(mesh: MeshIndex) -> Iterator[Problem]:
@@ -97,7 +96,6 @@ def _differences(service: Manifest, other: Manifest) -> list[str]:
     WARNING,
     "Service defined differently in the clusters of a mesh",
     "IST0170",
-    istio="IST0170",
     scope="mesh",
 )
 def inconsistent_services(mesh: MeshIndex) -> Iterator[Problem]:

@@ -31,7 +31,6 @@ _PROXY_CONTAINERS = frozenset({"istio-proxy", "istio-operator"})
     WARNING,
     "application running as the sidecar's user ID 1337",
     "IST0144",
-    istio="IST0144",
     scope="mesh",
 )
 def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
@@ -71,7 +70,6 @@ def application_uid(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Namespace with data-plane labels that contradict each other",
     "IST0123",
-    istio="IST0123",
     scope="mesh",
 )
 def conflicting_injection_labels(mesh: MeshIndex) -> Iterator[Problem]:
@@ -130,7 +128,6 @@ def _injected_by_default(mesh: MeshIndex) -> bool:
     INFO,
     "Namespace without sidecar injection",
     "IST0102",
-    istio="IST0102",
     scope="mesh",
 )
 def namespace_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
@@ -165,7 +162,6 @@ def namespace_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Pod without a sidecar in a namespace with injection",
     "IST0103",
-    istio="IST0103",
     scope="mesh",
 )
 def pod_without_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
@@ -320,7 +316,6 @@ def _image_type(mesh: MeshIndex, pod: Manifest) -> str | None:
     WARNING,
     "Pods whose proxy image is not the injector's",
     "IST0158",
-    istio="IST0158",
     scope="mesh",
 )
 def outdated_proxy_images(mesh: MeshIndex) -> Iterator[Problem]:

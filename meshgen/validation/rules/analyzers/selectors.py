@@ -27,7 +27,6 @@ from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
     ERROR,
     "Sidecar whose workload selector matches no pod of its namespace",
     "IST0101",
-    istio="IST0101",
     scope="mesh",
 )
 def sidecar_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
@@ -42,7 +41,6 @@ def sidecar_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "pod selected by several Sidecars",
     "IST0110",
-    istio="IST0110",
     scope="mesh",
 )
 def sidecars_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
@@ -57,7 +55,6 @@ def sidecars_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "several Sidecars without a workload selector in one namespace",
     "IST0111",
-    istio="IST0111",
     scope="mesh",
 )
 def namespace_sidecars(mesh: MeshIndex) -> Iterator[Problem]:
@@ -86,7 +83,6 @@ def namespace_sidecars(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Sidecar in ambient mode, where it has no effect",
     "IST0167",
-    istio="IST0167",
     scope="mesh",
 )
 def ambient_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
@@ -116,7 +112,6 @@ def ambient_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "AuthorizationPolicy that selects no workload in the mesh",
     "IST0127",
-    istio="IST0127",
     scope="mesh",
 )
 def policy_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
@@ -160,7 +155,6 @@ def _namespace_pattern_matches(pattern: str, names: set[str]) -> bool:
     ERROR,
     "AuthorizationPolicy source namespace that no Namespace matches",
     "IST0101",
-    istio="IST0101",
     scope="mesh",
 )
 def policy_unknown_namespace(mesh: MeshIndex) -> Iterator[Problem]:
@@ -194,7 +188,6 @@ def policy_unknown_namespace(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "Telemetry whose selector matches no pod of its namespace",
     "IST0101",
-    istio="IST0101",
     scope="mesh",
 )
 def telemetry_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
@@ -209,7 +202,6 @@ def telemetry_without_workload(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "pod selected by several Telemetries",
     "IST0159",
-    istio="IST0159",
     scope="mesh",
 )
 def telemetries_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
@@ -224,7 +216,6 @@ def telemetries_selecting_one_pod(mesh: MeshIndex) -> Iterator[Problem]:
     ERROR,
     "several namespace-wide Telemetries in one namespace",
     "IST0160",
-    istio="IST0160",
     scope="mesh",
 )
 def namespace_telemetries(mesh: MeshIndex) -> Iterator[Problem]:
@@ -251,7 +242,6 @@ def namespace_telemetries(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "access logging without a provider",
     "IST0157",
-    istio="IST0157",
     scope="mesh",
 )
 def access_logging_without_provider(mesh: MeshIndex) -> Iterator[Problem]:
@@ -298,7 +288,6 @@ def _gateway_pods(mesh: MeshIndex) -> dict[str, list[tuple[str, dict[str, Any]]]
     WARNING,
     "policy selector on a Kubernetes Gateway's pods",
     "IST0166",
-    istio="IST0166",
     scope="mesh",
 )
 def selector_on_gateway_pods(mesh: MeshIndex) -> Iterator[Problem]:
@@ -333,7 +322,6 @@ def selector_on_gateway_pods(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "tracing through the deprecated Lightstep provider",
     "IST0002",
-    istio="IST0002",
     scope="mesh",
 )
 def lightstep_tracing(mesh: MeshIndex) -> Iterator[Problem]:

@@ -19,7 +19,6 @@ from meshgen.validation.rules.registry import WARNING, Problem, rule
     WARNING,
     "ServiceEntries giving one host and port different protocols",
     "IST0177",
-    istio="IST0177",
     scope="mesh",
 )
 def conflicting_service_entry_protocols(mesh: MeshIndex) -> Iterator[Problem]:
@@ -60,7 +59,6 @@ def conflicting_service_entry_protocols(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "ServiceEntry TCP port without addresses, with Istio's default DNS settings",
     "IST0134",
-    istio="IST0134",
     scope="mesh",
 )
 def service_entry_addresses(mesh: MeshIndex) -> Iterator[Problem]:

@@ -47,7 +47,6 @@ def _port_problems(service: Manifest) -> Iterator[tuple[int, dict[str, Any], str
     INFO,
     "Service port whose name gives Istio no protocol",
     "IST0118",
-    istio="IST0118",
     scope="mesh",
 )
 def port_name_convention(mesh: MeshIndex) -> Iterator[Problem]:
@@ -75,7 +74,6 @@ def port_name_convention(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "ExternalName Service port without a protocol Istio can route",
     "IST0150",
-    istio="IST0150",
     scope="mesh",
 )
 def external_name_port_name(mesh: MeshIndex) -> Iterator[Problem]:
@@ -117,7 +115,6 @@ def _deployment_services(mesh: MeshIndex) -> Iterator[tuple[Manifest, list[Manif
     WARNING,
     "Deployment behind Services that give one port different protocols",
     "IST0116",
-    istio="IST0116",
     scope="mesh",
 )
 def deployment_port_protocols(mesh: MeshIndex) -> Iterator[Problem]:
@@ -148,7 +145,6 @@ def deployment_port_protocols(mesh: MeshIndex) -> Iterator[Problem]:
     WARNING,
     "Deployment behind Services that send different ports to one container port",
     "IST0137",
-    istio="IST0137",
     scope="mesh",
 )
 def deployment_conflicting_ports(mesh: MeshIndex) -> Iterator[Problem]:

@@ -49,7 +49,6 @@ def _negative(kind: str, condition: dict[str, Any]) -> bool:
     WARNING,
     "status condition saying the resource is not in effect",
     "IST0171",
-    istio="IST0171",
     scope="mesh",
 )
 def negative_conditions(mesh: MeshIndex) -> Iterator[Problem]:
