@@ -12,6 +12,7 @@ from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, seq
 from meshgen.manifests.hosts import covers, fqdn, gateway_ref, service_export_to, visible
 from meshgen.manifests.meshconfig import DEFAULT as DEFAULT_MESH_CONFIG
 from meshgen.manifests.meshconfig import MeshConfig, in_cluster
+from meshgen.manifests.selectors import carries
 
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
@@ -184,7 +185,7 @@ class MeshIndex:
             positions = range(len(self._runs_pods))
         for i in positions:
             labels = self._labels[i]
-            if all(labels.get(k) == v for k, v in selector.items()):
+            if carries(labels, selector):
                 yield self._runs_pods[i], labels
 
     def selects_pods(self, selector: dict[str, Any]) -> bool:

@@ -8,6 +8,12 @@ from typing import Any
 from meshgen.manifests import mapping, sequence
 
 
+def carries(labels: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether ``labels`` hold every label of ``wanted`` (a `matchLabels` map, or an Istio
+    selector's labels); nothing wanted is carried by everything."""
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
 def selects(selector: Any, labels: dict[str, Any]) -> bool:
     """Whether a LabelSelector selects an object with ``labels``: an absent or empty
     selector selects everything; one the API server would refuse selects nothing."""
@@ -15,9 +21,8 @@ def selects(selector: Any, labels: dict[str, Any]) -> bool:
         return True
     if not isinstance(selector, dict):
         return False
-    for key, value in mapping(selector.get("matchLabels")).items():
-        if labels.get(key) != value:
-            return False
+    if not carries(labels, mapping(selector.get("matchLabels"))):
+        return False
     for expression in sequence(selector.get("matchExpressions")):
         expression = mapping(expression)
         key, operator = expression.get("key"), expression.get("operator")

@@ -12,6 +12,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.certificates import validity
 from meshgen.manifests.index import MeshIndex
+from meshgen.manifests.selectors import carries
 from meshgen.validation.rules.analyzers.lookups import (
     selector_text,
 )
@@ -51,7 +52,7 @@ def _gateway_ports(mesh: MeshIndex, selector: dict[str, Any]) -> set[int] | None
     for pod, labels in mesh.pods(selector):
         for service in mesh.services_in(pod.namespace):
             wanted = mapping(service.spec.get("selector"))
-            if not all(labels.get(k) == v for k, v in wanted.items()):
+            if not carries(labels, wanted):
                 continue
             ports = ports if ports is not None else set()
             for port in sequence(service.spec.get("ports")):
@@ -270,8 +271,7 @@ def duplicate_certificates(mesh: MeshIndex) -> Iterator[Problem]:
             others = [
                 o.ref
                 for o in sharing
-                if o is not entry
-                and all(mapping(o.spec.get("selector")).get(k) == v for k, v in selector.items())
+                if o is not entry and carries(mapping(o.spec.get("selector")), selector)
             ]
             if others:
                 yield Problem(

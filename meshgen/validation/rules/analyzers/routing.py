@@ -17,6 +17,7 @@ from meshgen.manifests.hosts import (
     served_hosts,
 )
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.selectors import carries
 from meshgen.validation.rules.analyzers.lookups import (
     service_ports,
     subset_references,
@@ -358,11 +359,8 @@ def claim_routes_without_authentication(mesh: MeshIndex) -> Iterator[Problem]:
             for pod, labels in mesh.pods(mapping(gateway.spec.get("selector"))):
                 if not any(
                     policy.namespace in (mesh.settings.root_namespace, pod.namespace)
-                    and all(
-                        labels.get(k) == v
-                        for k, v in mapping(
-                            mapping(policy.spec.get("selector")).get("matchLabels")
-                        ).items()
+                    and carries(
+                        labels, mapping(mapping(policy.spec.get("selector")).get("matchLabels"))
                     )
                     for policy in mesh.of_kind("RequestAuthentication")
                 ):

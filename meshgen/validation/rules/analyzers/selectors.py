@@ -8,6 +8,7 @@ from typing import Any
 
 from meshgen.manifests import Manifest, group_of, mapping, sequence
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.selectors import carries
 from meshgen.validation.rules.analyzers.lookups import (
     ambient_namespace,
     ambient_pod,
@@ -300,11 +301,7 @@ def selector_on_gateway_pods(mesh: MeshIndex) -> Iterator[Problem]:
             continue
         wanted = mapping(mapping(entry.spec.get("selector")).get("matchLabels"))
         gateways = sorted(
-            {
-                name
-                for name, labels in pods.get(entry.namespace, [])
-                if all(labels.get(k) == v for k, v in wanted.items())
-            }
+            {name for name, labels in pods.get(entry.namespace, []) if carries(labels, wanted)}
         )
         for name in gateways:
             yield Problem(
