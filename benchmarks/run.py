@@ -36,13 +36,23 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--render-sizes", nargs="+", default=["1000", "5000"])
     parser.add_argument("--validate-sizes", nargs="+", default=["1000", "5000"])
+    parser.add_argument("--one-file-sizes", nargs="*", default=["5000", "20000"])
     args = parser.parse_args()
     print(f"machine: {machine()}\n")
     render.main(["--sizes", *args.render_sizes, "--repeat", str(args.repeat)])
     print()
     render.main(["--sizes", "1000", "--repeat", str(args.repeat), "--workloads"])
     print()
-    validate.main(["--sizes", *args.validate_sizes, "--repeat", str(args.repeat)])
+    validate.main(
+        [
+            "--sizes",
+            *args.validate_sizes,
+            "--repeat",
+            str(args.repeat),
+            "--one-file-sizes",
+            *args.one_file_sizes,
+        ]
+    )
     print()
     hook.main(["--repeat", str(max(args.repeat, 11))])
     print()

@@ -159,10 +159,48 @@ def cold_start(repeat: int, checker: list[str]) -> dict[str, float]:
         }
 
 
+ONE_FILE_FLOOR = """
+import gc, sys, yaml
+gc.set_threshold(*{thresholds})
+with open(sys.argv[1], encoding="utf-8") as handle:
+    list(yaml.load_all(handle.read(), Loader=yaml.CSafeLoader))
+"""
+
+
+def measure_one_file(size: int, repeat: int) -> tuple[int, Paired, float]:
+    """The other layout: every resource in one multi-document file (no peer: it reads one
+    document per file)."""
+    meshgen = [sys.executable, "-m", "meshgen"]
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp) / "corpus"
+        folder.mkdir()
+        by_kind = corpus(folder, size)
+        files = sorted(f for paths in by_kind.values() for f in paths)
+        one = Path(temp) / "mesh.yaml"
+        one.write_text(
+            "---\n".join(Path(f).read_text(encoding="utf-8") for f in files), encoding="utf-8"
+        )
+        floor_script = ONE_FILE_FLOOR.format(thresholds=GC_THRESHOLDS)
+        limits = ["--max-documents", str(len(files) + 1), "--max-file-size", "1024"]
+        result = paired(
+            lambda: run(*meshgen, "validate", *limits, str(one)),
+            lambda: run(sys.executable, "-c", floor_script, str(one)),
+            repeat,
+        )
+        return len(files), result, peak_rss_mib(*meshgen, "validate", *limits, str(one))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--one-file-sizes",
+        type=int,
+        nargs="*",
+        default=[],
+        help="also these sizes with every resource in one file (meshgen against the floor)",
+    )
     args = parser.parse_args(argv)
     try:
         import check_jsonschema  # noqa: F401
@@ -189,6 +227,18 @@ def main(argv: list[str] | None = None) -> int:
                 f" {peers[n].median_a:>17.3f}s {peers[n].ratio:>5.2f}x {peers[n].span():>10}"
                 for n in names
             )
+        )
+    if args.one_file_sizes:
+        print(f"\nvalidate, every resource in one file, {args.repeat} interleaved pairs")
+        print(
+            f"{'services':>8} {'resources':>9} {'meshgen':>9} {'peak MiB':>8} {'floor':>8} "
+            f"{'/floor':>7} {'range':>10}"
+        )
+    for size in args.one_file_sizes:
+        count, result, peak = measure_one_file(size, args.repeat)
+        print(
+            f"{size:>8} {count:>9} {result.median_a:>8.3f}s {peak:>8.0f} "
+            f"{result.median_b:>7.3f}s {result.ratio:>6.2f}x {result.span():>10}"
         )
     fastest = builds.get("C parser") or builds["pure Python"]
     cold = cold_start(args.repeat, fastest)

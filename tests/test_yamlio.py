@@ -97,3 +97,31 @@ def test_invalid_utf8_is_placed() -> None:
         yamlio.decode(b"a: 1\nb: \xff\n", "f.yaml")
     finding = raised.value.findings[0]
     assert (finding.file, finding.line, finding.column) == ("f.yaml", 2, 4)
+
+
+STREAMS = [
+    "a: 1\n---\nb: 2\n---\nc: {d: 3}\n",
+    "# leading comment\n---\na: 1\n---\n# only a comment\n---\nb: [1, 2]\n",
+    "--- {a: 1}\n--- {b: 2}\n---\nc: 3\n",
+    "a: |\n  text\n  more\n---\nb: 2\n",
+    "---\n---\na: 1\n",
+    "%YAML 1.1\n---\na: 1\n...\n---\nb: 2\n",
+    "a: 1\n---   \nb:\n  c: 2\n",
+]
+
+
+@pytest.mark.parametrize("text", STREAMS)
+def test_each_document_is_placed_where_the_whole_stream_places_it(text: str) -> None:
+    import yaml
+    from yaml.nodes import MappingNode
+
+    index = yamlio.PositionIndex(text)
+    for number, node in enumerate(yaml.compose_all(text, Loader=yaml.CSafeLoader)):
+        if not isinstance(node, MappingNode):
+            continue
+        for key, value in node.value:
+            where = index.locate([key.value], document=number)
+            assert (where.line, where.column) == (
+                value.start_mark.line + 1,
+                value.start_mark.column + 1,
+            ), (number, key.value)

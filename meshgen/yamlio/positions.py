@@ -3,7 +3,9 @@ libyaml's composer (C), built only for files that have findings.
 
 Composing builds the node graph without constructing values, so it is bounded as loading
 is (aliases stay shared nodes, nothing expands) and costs a fraction of a round-trip
-parse: even a file of 40,000 documents is placed in about the time it takes to load.
+parse. Only the documents asked about are composed: a `---` line always starts a
+document (inside a block scalar too; a quoted scalar cannot hold one), so a document's
+text is cut out of the stream by its markers, and its lines counted from there.
 """
 
 from __future__ import annotations
@@ -29,6 +31,42 @@ class PositionIndex:
         self._documents: list[Any] = []
         self._pending: Iterator[Any] | None = None
         self._done = False
+        self._pieces: list[tuple[int, int, int]] | None = None  # (first line, start, end)
+        self._composed: dict[int, Any] = {}
+
+    def _piece_of(self, document: int) -> tuple[Any, int] | None:
+        """The node of one document composed from its own text, with the line it starts
+        on (None: the stream has directives or end markers, so it is composed whole)."""
+        if self._pieces is None:
+            if _NOT_CUTTABLE.search(self._text):
+                self._pieces = []
+            else:
+                text = self._text
+                starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
+                bounds = sorted({0, *starts})
+                pieces = list(zip(bounds, [*bounds[1:], len(text)], strict=True))
+                # Text before the first marker is a document only if it holds content.
+                if starts and starts[0] != 0 and not _CONTENT.search(text, 0, starts[0]):
+                    pieces = pieces[1:]
+                self._pieces, line, at = [], 0, 0
+                for start, end in pieces:  # lines counted piece by piece: linear
+                    line += text.count("\n", at, start)
+                    self._pieces.append((line, start, end))
+                    at = start
+        if not self._pieces:
+            return None
+        if document >= len(self._pieces):
+            return (None, 0)
+        if document not in self._composed:
+            import yaml
+
+            _, start, end = self._pieces[document]
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            try:
+                self._composed[document] = yaml.compose(self._text[start:end], Loader=loader)
+            except (yaml.YAMLError, RecursionError):
+                return None
+        return self._composed[document], self._pieces[document][0]
 
     def _tree(self, document: int) -> Any:
         import yaml
@@ -57,7 +95,8 @@ class PositionIndex:
         """
         from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-        node = self._tree(document)
+        piece = self._piece_of(document)
+        node, offset = piece if piece is not None else (self._tree(document), 0)
         if node is None:
             return Position(1, 1)
         best = _start(node)
@@ -81,7 +120,12 @@ class PositionIndex:
                     continue
                 node = node.value[part]
                 best = _start(node)
-        return best
+        return Position(best.line + offset, best.column)
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.M)
+_NOT_CUTTABLE = re.compile(r"^(?:%|\.\.\.(?:[ \t\r\n]|$))", re.M)  # directives, end markers
+_CONTENT = re.compile(r"^[ \t]*[^#\s]", re.M)
 
 
 def _start(node: Any) -> Position:
