@@ -270,7 +270,11 @@ def _with_workloads(
         owner, blocks = add_workloads(candidate, objects, kept)
         rendered = _render(candidate)
         if rendered is None:
-            kept |= _blame_workloads(model, owner, objects, kept)
+            named = _failing_parts(candidate) & set(owner.values())
+            if named:  # the model's findings name the parts that fail: one render
+                kept |= {i for i, part in owner.items() if part in named}
+            else:
+                kept |= _blame_workloads(model, owner, objects, kept)
             continue
         # Where what meshgen writes differs, the rest goes in the workload's raw.
         unfit = set()
@@ -301,6 +305,22 @@ def _with_workloads(
         kept |= wrong
     resources = [*model.get("resources", []), *objects]
     return {**model, "resources": resources}, [_kept_note(o) for o in objects]
+
+
+def _failing_parts(model: dict[str, Any]) -> set[str]:
+    """The parts of a model that does not render (``services.<key>``, ``namespaces.<name>``)
+    its findings point at."""
+    from meshgen.errors import MeshgenError
+    from meshgen.model.load import check_mesh
+
+    try:
+        check_mesh(Mesh.model_validate(model))
+    except MeshgenError as e:
+        findings = getattr(e, "findings", [])
+        return {".".join(f.path.split(".")[:2]) for f in findings if f.path.count(".") >= 1}
+    except ValueError:
+        return set()
+    return set()
 
 
 def _part_of(document: dict[str, Any]) -> str:
