@@ -9,7 +9,8 @@ offline check does not have: they are skipped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -130,6 +131,66 @@ def _outcome(rule: str, value: Any, schema: Any = None) -> bool | str:
     return bool(result)
 
 
+# The shapes most of Istio's CEL rules take, evaluated in Python: each returns the outcome,
+# or None to leave a value of another type to cel-python. The tests check every one
+# against cel-python over generated values.
+_AT_MOST_ONE = re.compile(r"\(has\(self\.([A-Za-z][A-Za-z0-9]*)\) \? 1 : 0\)")
+
+
+def _at_most_one(names: list[str]) -> Callable[[Any], bool | None]:
+    def check(value: Any) -> bool | None:
+        return sum(name in value for name in names) <= 1 if isinstance(value, dict) else None
+
+    return check
+
+
+def _keys(test: Callable[[str], bool]) -> Callable[[Any], bool | None]:
+    def check(value: Any) -> bool | None:
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return all(test(k) for k in value)
+        return None
+
+    return check
+
+
+def _text(test: Callable[[str], bool]) -> Callable[[Any], bool | None]:
+    return lambda value: test(value) if isinstance(value, str) else None
+
+
+NATIVE: dict[str, Callable[[Any], bool | None]] = {
+    'self.all(key, !key.contains("*"))': _keys(lambda k: "*" not in k),
+    "self.all(key, key.size() != 0)": _keys(lambda k: len(k) != 0),
+    '!self.contains("*")': _text(lambda v: "*" not in v),
+    'self != "*"': _text(lambda v: v != "*"),
+}
+
+
+_HAS = re.compile(r"has\(self\.([A-Za-z][A-Za-z0-9]*)\)")
+
+
+@cache
+def presence_only(rule: str) -> tuple[str, ...] | None:
+    """The fields a rule that reads nothing of ``self`` but which fields it has tests
+    (its outcome then depends on that alone), or None."""
+    names = tuple(sorted(set(_HAS.findall(rule))))
+    if not names or "self" in _HAS.sub("", rule):
+        return None
+    return names if not any(n in _RESERVED or "__" in n for n in names) else None
+
+
+@cache
+def native(rule: str) -> Callable[[Any], bool | None] | None:
+    """A Python evaluation of ``rule`` if it has one of the common shapes."""
+    if rule in NATIVE:
+        return NATIVE[rule]
+    terms = rule.removesuffix(" <= 1").split(" + ")
+    names = [m.group(1) for t in terms if (m := _AT_MOST_ONE.fullmatch(t))]
+    plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
+    if rule.endswith(" <= 1") and len(names) == len(terms) > 1 and plain:
+        return _at_most_one(names)
+    return None
+
+
 # Most rules see small values that repeat across a mesh (`duration(self) >= duration('1ms')`
 # on every "2s"): their outcome is kept, by rule and value, for values this small.
 _MEMO_SIZE = 32
@@ -138,9 +199,16 @@ _memo: dict[tuple[str, int, str], bool | str] = {}
 
 
 def _memoised_outcome(rule: str, value: Any, schema: Any) -> bool | str:
-    if _size(value, _MEMO_SIZE) > _MEMO_SIZE:
+    evaluate = native(rule)
+    if evaluate is not None and (outcome := evaluate(value)) is not None:
+        return outcome
+    present = presence_only(rule)
+    if present is not None and isinstance(value, dict):
+        key = (rule, id(schema), "".join("1" if n in value else "0" for n in present))
+    elif _size(value, _MEMO_SIZE) > _MEMO_SIZE:
         return _outcome(rule, value, schema)
-    key = (rule, id(schema), json.dumps(value, sort_keys=True, default=str))
+    else:
+        key = (rule, id(schema), json.dumps(value, sort_keys=True, default=str))
     found = _memo.get(key)
     if found is None:
         found = _outcome(rule, value, schema)
