@@ -16,7 +16,7 @@ import meshgen
 from meshgen import yamlio
 from meshgen.importing import import_manifests
 from meshgen.importing.workloads import is_workload
-from meshgen.manifests import is_istio
+from meshgen.manifests import identity, is_istio
 
 ISTIO_KINDS = ("Gateway", "VirtualService", "DestinationRule")
 EXAMPLES = sorted(ROOT.glob("examples/*/istio.yaml"))
@@ -115,6 +115,20 @@ def test_a_deployment_of_no_subset_is_kept_as_written() -> None:
     assert rendered == original
     imported = import_manifests(documents)
     assert imported.model["resources"] == [extra]
+
+
+def test_a_service_whose_deployment_is_missing_keeps_its_objects_as_written() -> None:
+    # The schema refuses v1's Deployment, so the model would have to invent it: the
+    # service's other objects are kept as written, found from the model's own findings.
+    documents = _example(ROOT / "examples" / "httpbin-mirror")
+    v1 = next(d for d in documents if d["kind"] == "Deployment")
+    v1["spec"]["replicaz"] = 1
+    imported = import_manifests(documents)
+    kept = {(r["kind"], r["metadata"]["name"]) for r in imported.model.get("resources", [])}
+    assert ("Deployment", "httpbin-v2") in kept and ("Deployment", "httpbin-v1") not in kept
+    assert {f.code for f in imported.findings} == {"MG040", "MG043"}, imported.findings
+    rendered = {identity(d) for d in by_identity(meshgen.render(imported.mesh))}
+    assert ("Deployment", "default", "httpbin-v2") in rendered
 
 
 def test_every_sample_round_trips(shared: Path) -> None:
