@@ -4,9 +4,9 @@ look up (kind, host, namespace, name)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, sequence
 from meshgen.manifests.hosts import covers, fqdn, gateway_ref, service_export_to, visible
@@ -16,6 +16,7 @@ from meshgen.manifests.selectors import carries
 
 GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
+T = TypeVar("T")
 
 # Where each kind that runs pods describes them: a Pod is its own, the others hold the
 # template they make pods from.
@@ -106,6 +107,7 @@ class MeshIndex:
     # and the positions of the pods that carry each label.
     _labels: list[dict[str, str]] | None = None
     _by_label: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -165,6 +167,15 @@ class MeshIndex:
     def knows_pods(self) -> bool:
         """Whether the input holds any Pod or workload that makes pods."""
         return bool(self._runs_pods)
+
+    def once(self, name: str, build: Callable[[], T]) -> T:
+        """What ``build`` derives from the mesh, built on first use and kept: several
+        checks read the same walk (the Namespaces' labels, one walk that finds several
+        Istio codes)."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        found: T = self._derived[name]
+        return found
 
     def pods(self, selector: dict[str, Any]) -> Iterator[tuple[Manifest, dict[str, str]]]:
         """The Pods and pod-making workloads of the input, in any namespace (as Istio's

@@ -268,7 +268,7 @@ def _findings(mesh: MeshIndex) -> Iterator[tuple[str, Problem]]:
 def unknown_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An annotation in one of Istio's domains (`*.istio.io/...`) that no Istio release
     defines: most often a misspelling (`networking.istio.io/exportTo`), and then ignored."""
-    yield from with_code(_findings(mesh), "IST0108")
+    yield from with_code(mesh, _findings, "IST0108")
 
 
 @rule(
@@ -283,7 +283,7 @@ def misplaced_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An Istio annotation on a kind it has no effect on: a pod annotation on a
     Deployment's own metadata instead of its pod template, or `kubernetes.io/ingress.class`
     anywhere but an Ingress."""
-    yield from with_code(_findings(mesh), "IST0107")
+    yield from with_code(mesh, _findings, "IST0107")
 
 
 @rule(
@@ -298,7 +298,7 @@ def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
     """A pod annotation the sidecar injector reads, with a value it cannot use: ports and
     CIDR lists, readiness probe settings, interception mode, interface names, proxy
     resources as Kubernetes quantities, `proxy.istio.io/config` as YAML."""
-    yield from with_code(_findings(mesh), "IST0125")
+    yield from with_code(mesh, _findings, "IST0125")
 
 
 @rule(
@@ -312,4 +312,4 @@ def invalid_annotation_values(mesh: MeshIndex) -> Iterator[Problem]:
 def deprecated_annotations(mesh: MeshIndex) -> Iterator[Problem]:
     """An Istio annotation that is deprecated and may stop working in a later release;
     `sidecar.istio.io/inject` is a label now."""
-    yield from with_code(_findings(mesh), "IST0135")
+    yield from with_code(mesh, _findings, "IST0135")

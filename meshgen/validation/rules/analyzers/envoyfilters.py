@@ -88,7 +88,7 @@ def relative_patches(mesh: MeshIndex) -> Iterator[Problem]:
     """A patch that inserts before or after, replaces or removes another filter, in an
     EnvoyFilter without `priority`: EnvoyFilters apply in an order that may run this one
     before the filter it is relative to exists, and the patch is then skipped."""
-    yield from with_code(_findings(mesh), "IST0151")
+    yield from with_code(mesh, _findings, "IST0151")
 
 
 @rule(
@@ -102,7 +102,7 @@ def relative_patches(mesh: MeshIndex) -> Iterator[Problem]:
 def misused_replace(mesh: MeshIndex) -> Iterator[Problem]:
     """REPLACE applies to network filters, HTTP filters and virtual hosts; anywhere else
     it does nothing."""
-    yield from with_code(_findings(mesh), "IST0152")
+    yield from with_code(mesh, _findings, "IST0152")
 
 
 @rule(
@@ -115,7 +115,7 @@ def misused_replace(mesh: MeshIndex) -> Iterator[Problem]:
 )
 def misused_add(mesh: MeshIndex) -> Iterator[Problem]:
     """ADD is ignored when the patch applies to ROUTE_CONFIGURATION or HTTP_ROUTE."""
-    yield from with_code(_findings(mesh), "IST0153")
+    yield from with_code(mesh, _findings, "IST0153")
 
 
 @rule(
@@ -128,7 +128,7 @@ def misused_add(mesh: MeshIndex) -> Iterator[Problem]:
 )
 def misused_remove(mesh: MeshIndex) -> Iterator[Problem]:
     """REMOVE is ignored when the patch applies to ROUTE_CONFIGURATION or HTTP_ROUTE."""
-    yield from with_code(_findings(mesh), "IST0154")
+    yield from with_code(mesh, _findings, "IST0154")
 
 
 @rule(
@@ -143,4 +143,4 @@ def relative_to_versioned_filter(mesh: MeshIndex) -> Iterator[Problem]:
     """A relative patch without `priority` on a filter that an earlier patch adds only for
     some proxy versions (`match.proxy.proxyVersion`): while proxies are upgraded, the
     filter may not exist when this patch applies."""
-    yield from with_code(_findings(mesh), "IST0155")
+    yield from with_code(mesh, _findings, "IST0155")

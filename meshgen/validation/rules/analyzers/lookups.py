@@ -4,7 +4,7 @@ labels, which pods a selector picks and whether they are in the mesh."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, mapping, sequence
@@ -73,7 +73,11 @@ def namespace_objects(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any
 
 
 def namespace_labels(mesh: MeshIndex) -> dict[str, dict[str, Any]]:
-    return {namespace.name: labels for namespace, labels in namespace_objects(mesh)}
+    """The labels of each Namespace of the input, by name (read once per mesh)."""
+    return mesh.once(
+        "namespace labels",
+        lambda: {namespace.name: labels for namespace, labels in namespace_objects(mesh)},
+    )
 
 
 def ambient_namespace(labels: dict[str, Any]) -> bool:
@@ -178,6 +182,10 @@ def export_scopes_of(entry: Manifest) -> list[str]:
     return [entry.namespace if s == "." else s for s in scopes]
 
 
-def with_code(findings: Iterator[tuple[str, Problem]], istio: str) -> Iterator[Problem]:
-    """The problems of one Istio code, from a walk that finds several codes at once."""
-    return (problem for code, problem in findings if code == istio)
+def with_code(
+    mesh: MeshIndex, walk: Callable[[MeshIndex], Iterator[tuple[str, Problem]]], istio: str
+) -> Iterator[Problem]:
+    """The problems of one Istio code, from a walk that finds several codes at once (and
+    is walked once per mesh, whichever rule asks first)."""
+    found = mesh.once(f"{walk.__module__}.{walk.__qualname__}", lambda: list(walk(mesh)))
+    return (problem for code, problem in found if code == istio)

@@ -210,18 +210,21 @@ def _auto_image(manifest: Manifest) -> int | None:
     return None
 
 
-def _injector_selects(mesh: MeshIndex, manifest: Manifest) -> bool | None:
-    """Whether one of Istio's injector webhooks in the input selects the pods of
-    ``manifest`` (None: the input holds no injector webhook)."""
-    hooks = [
+def _injector_webhooks(mesh: MeshIndex) -> list[dict[str, Any]]:
+    """Istio's injector webhooks in the input: those named `*istio.io`, in any
+    MutatingWebhookConfiguration."""
+    return [
         mapping(w)
         for m in mesh.manifests
         if m.kind == "MutatingWebhookConfiguration"
         for w in sequence(m.document.get("webhooks"))
         if str(mapping(w).get("name", "")).endswith("istio.io")
     ]
-    if not hooks:
-        return None
+
+
+def _injector_selects(mesh: MeshIndex, hooks: list[dict[str, Any]], manifest: Manifest) -> bool:
+    """Whether one of ``hooks`` selects the pods of ``manifest``, by its namespace's
+    labels and its own."""
     of_namespace = namespace_labels(mesh).get(manifest.namespace, {})
     labels = mapping(mapping(pod_template(manifest).get("metadata")).get("labels"))
     return any(
@@ -245,6 +248,7 @@ def auto_image_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
     injector. A Pod that still carries it was never injected (IST0147, an error); a
     Deployment whose pods no injector webhook of the input selects will not be (IST0146,
     a warning, checked when the input holds Istio's injector webhooks)."""
+    hooks = _injector_webhooks(mesh)
     for manifest in mesh.runs_pods():
         index = _auto_image(manifest)
         if index is None:
@@ -257,7 +261,9 @@ def auto_image_not_injected(mesh: MeshIndex) -> Iterator[Problem]:
                 "without a working proxy",
                 manifest,
             )
-        elif manifest.kind == "Deployment" and _injector_selects(mesh, manifest) is False:
+        elif (
+            manifest.kind == "Deployment" and hooks and not _injector_selects(mesh, hooks, manifest)
+        ):
             yield Problem(
                 path,
                 "image: auto, but no Istio injector webhook selects these pods (by their "
