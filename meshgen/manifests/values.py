@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from fractions import Fraction
 
@@ -76,3 +77,16 @@ def quantity(value: str) -> Fraction | None:
     else:
         amount *= _SUFFIX[suffix]
     return -amount if sign == "-" else amount
+
+
+_PREFIX_BITS = re.compile(r"0|[1-9]\d{0,2}")
+
+
+def parse_prefix(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR range as Go's netip.ParsePrefix reads it (Kubernetes' `cidr()` and Istio's
+    injector both do): an address without a zone, `/`, and bits without a leading zero,
+    the address not necessarily the range's first. ValueError when it is not one."""
+    address, slash, bits = text.partition("/")
+    if not slash or not _PREFIX_BITS.fullmatch(bits) or "%" in address:
+        raise ValueError(f"{text} is not a CIDR range")
+    return ipaddress.ip_network(text, strict=False)

@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from meshgen.manifests.hosts import compile_regex
+from meshgen.manifests.values import parse_prefix
 from meshgen.manifests.values import quantity as quantity_of
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
@@ -76,13 +77,10 @@ def parse_ip(value: str) -> IP:
 
 
 def parse_cidr(value: str) -> CIDR:
-    """A range as Kubernetes' `cidr()` takes it: an address and a prefix length; the
-    address need not be the first of the range."""
-    address, slash, bits = value.partition("/")
-    if not slash or not bits.isdigit() or (len(bits) > 1 and bits[0] == "0"):
-        raise ValueError(f"{value} is not a CIDR range")
-    parse_ip(address)
-    return ipaddress.ip_network(value, strict=False)
+    """A range as Kubernetes' `cidr()` takes it: Go's prefix, with an address `ip()`
+    takes."""
+    parse_ip(value.partition("/")[0])
+    return parse_prefix(value)
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,8 @@ def _global_unicast(address: IP) -> bool:
 _VERB = re.compile(r"%(?:\.(\d+))?([sdfeExXobc%])")
 
 
-def quantity_of_or_error(value: str) -> Fraction:
+def parse_quantity(value: str) -> Fraction:
+    """A quantity as Kubernetes' `quantity()` takes it; ValueError when it is not one."""
     amount = quantity_of(value)
     if amount is None:
         raise ValueError(f"{value} is not a quantity")
@@ -235,12 +234,6 @@ def library() -> dict[str, Callable[..., Any]]:
             inner.version == prefix.network.version and inner.subnet_of(prefix.network)  # type: ignore[arg-type]
         )
 
-    def quantity(value: Any) -> Fraction:
-        amount = quantity_of(text(value))
-        if amount is None:
-            raise ValueError(f"{text(value)} is not a quantity")
-        return amount
-
     def as_integer(amount: Fraction) -> Any:
         if amount.denominator != 1 or not -(2**63) <= amount <= 2**63 - 1:
             raise ValueError("cannot convert quantity to an integer")
@@ -270,8 +263,8 @@ def library() -> dict[str, Callable[..., Any]]:
         "containsCIDR": contains_cidr,
         "masked": lambda c: Prefix(c.network.network_address, c.network),
         "prefixLength": lambda c: celtypes.IntType(c.network.prefixlen),
-        "quantity": quantity,
-        "isQuantity": valid(quantity_of_or_error),
+        "quantity": lambda v: parse_quantity(text(v)),
+        "isQuantity": valid(parse_quantity),
         "sign": lambda q: celtypes.IntType((q > 0) - (q < 0)),
         "isInteger": lambda q: boolean(q.denominator == 1 and -(2**63) <= q <= 2**63 - 1),
         "asInteger": as_integer,

@@ -9,7 +9,6 @@ of each Pod once it exists.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import yaml
 
 from meshgen.manifests import Manifest, mapping
 from meshgen.manifests.index import POD_TEMPLATES, MeshIndex, pod_template
-from meshgen.manifests.values import is_quantity
+from meshgen.manifests.values import is_quantity, parse_prefix
 from meshgen.validation.rules.analyzers.lookups import with_code
 from meshgen.validation.rules.registry import INFO, WARNING, Problem, rule
 
@@ -50,14 +49,11 @@ def _ports(value: str, wildcard: bool = False) -> str | None:
 
 
 def _prefix(text: str) -> bool:
-    """Go's netip.ParsePrefix: an address, `/`, and bits without a leading zero."""
-    address, slash, bits = text.partition("/")
-    if not slash or not re.fullmatch(r"0|[1-9]\d{0,2}", bits) or "%" in address:
-        return False
     try:
-        return int(bits) <= ipaddress.ip_address(address).max_prefixlen
+        parse_prefix(text)
     except ValueError:
         return False
+    return True
 
 
 def _cidrs(value: str, wildcard: bool = False) -> str | None:
