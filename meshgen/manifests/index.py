@@ -61,7 +61,7 @@ def pod_labels(manifest: Manifest, nodes: dict[str, Manifest]) -> dict[str, str]
     placed = mapping(manifest.spec).get("nodeName") if manifest.kind == "Pod" else None
     if isinstance(placed, str) and placed:
         node_of_pod = nodes.get(placed)
-        metadata = mapping(node_of_pod.document.get("metadata")) if node_of_pod else {}
+        metadata = node_of_pod.metadata if node_of_pod else {}
         topology = mapping(metadata.get("labels"))
         for key in _TOPOLOGY:
             if topology.get(key):

@@ -211,7 +211,7 @@ def _annotated(mesh: MeshIndex) -> Iterator[tuple[Manifest, str, tuple[Any, ...]
     path to its metadata, the metadata)."""
     for manifest in mesh.manifests:
         if manifest.kind in _READ_FROM and manifest.api_version in ("v1", "apps/v1"):
-            yield manifest, manifest.kind, ("metadata",), mapping(manifest.document.get("metadata"))
+            yield manifest, manifest.kind, ("metadata",), manifest.metadata
         if manifest.kind in POD_TEMPLATES and manifest.kind != "Pod":
             template = mapping(pod_template(manifest).get("metadata"))
             yield manifest, "Pod", (*POD_TEMPLATES[manifest.kind], "metadata"), template

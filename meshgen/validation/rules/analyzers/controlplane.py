@@ -27,7 +27,7 @@ def _webhooks(manifest: Manifest) -> Iterator[tuple[int, dict[str, Any]]]:
 def _revisions(manifest: Manifest) -> set[str]:
     """The revisions an injector configuration names, on itself or in its selectors."""
     found = set()
-    labels = mapping(mapping(manifest.document.get("metadata")).get("labels"))
+    labels = mapping(manifest.metadata.get("labels"))
     if isinstance(labels.get(REVISION), str):
         found.add(labels[REVISION])
     for _, webhook in _webhooks(manifest):
@@ -229,7 +229,7 @@ def jwks_unrestricted(mesh: MeshIndex) -> Iterator[Problem]:
         f", and {len(policies) - 5} more" if len(policies) > 5 else ""
     )
     for manifest in mesh.manifests:
-        labels = mapping(mapping(manifest.document.get("metadata")).get("labels"))
+        labels = mapping(manifest.metadata.get("labels"))
         if (
             manifest.kind == "Deployment"
             and labels.get("app") == "istiod"
@@ -269,7 +269,7 @@ def old_gateway_api_crds(mesh: MeshIndex) -> Iterator[Problem]:
         minimum = _MINIMUM_BUNDLE.get(manifest.name or "")
         if manifest.kind != "CustomResourceDefinition" or minimum is None:
             continue
-        annotations = mapping(mapping(manifest.document.get("metadata")).get("annotations"))
+        annotations = mapping(manifest.metadata.get("annotations"))
         parsed = _SEMVER.fullmatch(
             str(annotations.get("gateway.networking.k8s.io/bundle-version", ""))
         )

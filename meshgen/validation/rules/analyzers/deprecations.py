@@ -41,7 +41,7 @@ def deprecated_settings(mesh: MeshIndex) -> Iterator[Problem]:
                 entry,
             )
     for manifest in mesh.manifests:
-        spec = mapping(manifest.document.get("spec"))
+        spec = manifest.spec
         kind = mapping(spec.get("names")).get("kind")
         if (
             manifest.kind == "CustomResourceDefinition"

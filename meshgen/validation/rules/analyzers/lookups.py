@@ -61,7 +61,7 @@ SYSTEM_NAMESPACES = frozenset(
 
 
 def istio_control_plane(manifest: Manifest) -> bool:
-    labels = mapping(mapping(manifest.document.get("metadata")).get("labels"))
+    labels = mapping(manifest.metadata.get("labels"))
     return "istio" in labels or labels.get("release") == "istio"
 
 
@@ -69,7 +69,7 @@ def namespace_objects(mesh: MeshIndex) -> Iterator[tuple[Manifest, dict[str, Any
     """Each Namespace object of the input, with its labels."""
     for manifest in mesh.manifests:
         if manifest.kind == "Namespace" and manifest.api_version == "v1":
-            yield manifest, mapping(mapping(manifest.document.get("metadata")).get("labels"))
+            yield manifest, mapping(manifest.metadata.get("labels"))
 
 
 def namespace_labels(mesh: MeshIndex) -> dict[str, dict[str, Any]]:

@@ -176,7 +176,7 @@ def pod_without_sidecar(mesh: MeshIndex) -> Iterator[Problem]:
     for pod in mesh.runs_pods():
         if pod.kind != "Pod" or pod.namespace not in injected:
             continue
-        metadata = mapping(pod.document.get("metadata"))
+        metadata = pod.metadata
         choice = mapping(metadata.get("labels")).get(
             "sidecar.istio.io/inject",
             mapping(metadata.get("annotations")).get("sidecar.istio.io/inject"),

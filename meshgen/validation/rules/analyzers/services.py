@@ -21,7 +21,7 @@ from meshgen.validation.rules.registry import INFO, WARNING, Problem, rule
 def _mesh_services(mesh: MeshIndex) -> Iterator[Manifest]:
     """The Services Istio's port analysis looks at: not system, not Istio's own."""
     for service in mesh.services():
-        labels = mapping(mapping(service.document.get("metadata")).get("labels"))
+        labels = mapping(service.metadata.get("labels"))
         managed = str(labels.get("gateway.istio.io/managed", ""))
         if (
             service.namespace not in SYSTEM_NAMESPACES
