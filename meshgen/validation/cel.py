@@ -133,15 +133,8 @@ def _outcome(rule: str, value: Any, schema: Any = None) -> bool | str:
 
 # The shapes most of Istio's CEL rules take, evaluated in Python: each returns the outcome,
 # or None to leave a value of another type to cel-python. The tests check every one
-# against cel-python over generated values.
-_AT_MOST_ONE = re.compile(r"\(has\(self\.([A-Za-z][A-Za-z0-9]*)\) \? 1 : 0\)")
-
-
-def _at_most_one(names: list[str]) -> Callable[[Any], bool | None]:
-    def check(value: Any) -> bool | None:
-        return sum(name in value for name in names) <= 1 if isinstance(value, dict) else None
-
-    return check
+# against cel-python over generated values. (Rules that only test which fields are present,
+# like "at most one of", are remembered by that instead: see presence_only.)
 
 
 def _keys(test: Callable[[str], bool]) -> Callable[[Any], bool | None]:
@@ -175,20 +168,8 @@ def presence_only(rule: str) -> tuple[str, ...] | None:
     names = tuple(sorted(set(_HAS.findall(rule))))
     if not names or "self" in _HAS.sub("", rule):
         return None
-    return names if not any(n in _RESERVED or "__" in n for n in names) else None
-
-
-@cache
-def native(rule: str) -> Callable[[Any], bool | None] | None:
-    """A Python evaluation of ``rule`` if it has one of the common shapes."""
-    if rule in NATIVE:
-        return NATIVE[rule]
-    terms = rule.removesuffix(" <= 1").split(" + ")
-    names = [m.group(1) for t in terms if (m := _AT_MOST_ONE.fullmatch(t))]
     plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
-    if rule.endswith(" <= 1") and len(names) == len(terms) > 1 and plain:
-        return _at_most_one(names)
-    return None
+    return names if plain else None
 
 
 # Most rules see small values that repeat across a mesh (`duration(self) >= duration('1ms')`
@@ -199,7 +180,7 @@ _memo: dict[tuple[str, int, str], bool | str] = {}
 
 
 def _memoised_outcome(rule: str, value: Any, schema: Any) -> bool | str:
-    evaluate = native(rule)
+    evaluate = NATIVE.get(rule)
     if evaluate is not None and (outcome := evaluate(value)) is not None:
         return outcome
     present = presence_only(rule)
