@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -125,3 +127,88 @@ def test_each_document_is_placed_where_the_whole_stream_places_it(text: str) -> 
                 value.start_mark.line + 1,
                 value.start_mark.column + 1,
             ), (number, key.value)
+
+
+def _stock_loader() -> type:
+    """PyYAML's own safe loader, reading dates as text as meshgen does."""
+
+    class Stock(yaml.SafeLoader):
+        pass
+
+    Stock.add_constructor("tag:yaml.org,2002:timestamp", Stock.construct_yaml_str)
+    return Stock
+
+
+BUILT_AS_PYYAML_BUILDS = [
+    "a: 1\nb: [x, 'y', \"z\", 1.5, .inf, ~, null, true, on, 0x1f, 0o17, 1_000]\n",
+    "when: 2001-12-14\nat: 2001-12-14t21:59:43.10-05:00\n",
+    "80: http\n1.5: x\nnull: y\ntrue: z\n",
+    "base: &base {a: 1, b: 2}\nchild:\n  <<: *base\n  b: 3\n",
+    "one: &one {a: 1}\ntwo: &two {b: 2}\nboth:\n  <<: [*one, *two]\n  c: 3\n",
+    "s: !!str 123\ni: !!int '7'\nf: !!float '1'\nb: !!bool 'yes'\nn: !!null ''\n",
+    "pairs: !!omap [{a: 1}, {b: 2}]\n",
+    "list: &l [1, 2]\nsame: *l\n",
+    "deep: [[[[{a: [{b: {c: [1]}}]}]]]]\n",
+    "'': empty key\n? |\n  block key\n: value\n",
+]
+
+
+@pytest.mark.parametrize("text", BUILT_AS_PYYAML_BUILDS)
+def test_the_loader_builds_what_pyyaml_builds(text: str) -> None:
+    ours, stock = yamlio.load_all(text), list(yaml.load_all(text, Loader=_stock_loader()))
+    assert repr(ours) == repr(stock)  # repr: a list that holds itself compares by shape
+
+
+def test_the_loader_builds_each_alias_once() -> None:
+    data = yamlio.load_one("a: &x {k: [1]}\nb: *x\nc: [*x, *x]\n")
+    assert data["a"] is data["b"] is data["c"][0] is data["c"][1]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "duplicate key 'a'", 3),
+        ("base: &b {a: 1}\nc:\n  <<: *b\n  d: 1\n  d: 2\n", "duplicate key 'd'", 5),
+        ("? [a]\n: 1\n", "YAML syntax error", 1),
+        ("a: !!binary aGk=\n", "YAML tag !!binary is not allowed", 1),
+        ("a: !custom x\n", "YAML tag !custom is not allowed", 1),
+        ("a: !!set {x}\n", "YAML tag !!set is not allowed", 1),
+        ("a:\n  <<: 1\n", "YAML syntax error", 2),
+    ],
+)
+def test_the_loader_refuses_what_a_manifest_cannot_hold(text: str, message: str, line: int) -> None:
+    _, problem = yamlio.load_all_partial(text, "f.yaml")
+    assert problem is not None and message in problem.message, problem
+    assert problem.line == line
+
+
+def test_a_collection_that_holds_itself_is_refused() -> None:
+    _, problem = yamlio.load_all_partial("- &a [*a]\n", "f.yaml")
+    assert problem is not None and "nests deeper than" in problem.message
+
+
+def test_merged_keys_may_be_overridden() -> None:
+    data = yamlio.load_one("base: &b {a: 1, d: 0}\nc:\n  <<: *b\n  d: 1\n")
+    assert data["c"] == {"a": 1, "d": 1}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_YAML = sorted(
+    path
+    for folder in ("examples", "tests/cases", "tests/repository")
+    for path in (ROOT / folder).rglob("*.y*ml")
+)
+
+
+@pytest.mark.parametrize("path", OUR_YAML, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_loader_builds_our_yaml_as_pyyaml_builds(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    try:
+        stock = list(yaml.load_all(text, Loader=_stock_loader()))
+    except yaml.YAMLError:
+        assert yamlio.load_all_partial(text)[1] is not None
+        return
+    ours, problem = yamlio.load_all_partial(text)
+    assert problem is None or problem.code == "MG002"  # PyYAML keeps the last of duplicates
+    if problem is None:
+        assert ours == stock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from fractions import Fraction
@@ -20,6 +21,7 @@ _UNIT_NS = {
 _UNITS = ("ns", "us", "µs", "ms", "s", "m", "h")  # two-letter units first: "ms" before "m"
 
 
+@functools.lru_cache(maxsize=4096)  # a mesh repeats the same few durations
 def duration_nanoseconds(value: str) -> int | None:
     """Go's time.ParseDuration, in nanoseconds (None when it cannot parse).
 

@@ -46,36 +46,110 @@ DEFAULT_LIMITS = Limits()
 
 
 def _fast_loader() -> Any:
-    """PyYAML's C safe loader, refusing duplicate keys (built once, on first use)."""
+    """PyYAML's C safe loader, refusing duplicate keys (built once, on first use).
+
+    libyaml parses and composes the nodes; building data from them is PyYAML's
+    pure-Python constructor, whose general machinery (a generator per collection, a
+    memo per node, a regex match per plain scalar to find its type) costs as much as the
+    parse. Plain mappings, sequences and strings are therefore built by one tight walk,
+    and a plain scalar's type is remembered by its text; every other tag, and every
+    error, goes through PyYAML's own constructors.
+    """
     cached = _local.__dict__.get("fast_loader")
     if cached is not None:
         return cached
     import yaml
     from yaml.constructor import ConstructorError
-    from yaml.nodes import ScalarNode
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    str_tag, map_tag, seq_tag = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+    merge_tag = "tag:yaml.org,2002:merge"
+    plain_tags: dict[str, str] = {}  # a plain scalar's text -> its resolved tag
+
+    def refuse_duplicate(node: Any, own: list[tuple[Any, Any]]) -> None:
+        # Counted, not compared: a mapping with as many keys as it was written with has
+        # none twice; only then are its keys compared, to name the one written twice.
+        seen = set()
+        for key_node, _ in own:
+            key = (key_node.tag, key_node.value)
+            if isinstance(key_node, ScalarNode) and key in seen:
+                raise ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f'found duplicate key "{key_node.value}" with value',
+                    key_node.start_mark,
+                )
+            seen.add(key)
 
     class Loader(base):  # type: ignore[misc, valid-type]
+        merges = True  # whether the text may hold merge keys (`<<`)
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                tag = plain_tags.get(value)
+                if tag is None:
+                    tag = super().resolve(kind, value, implicit)
+                    if len(plain_tags) < 100_000:
+                        plain_tags[value] = tag
+                return tag
+            return super().resolve(kind, value, implicit)
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-            # Counted, not compared: a mapping with as many keys as it was written with
-            # has none twice. Merge keys (`<<`) are taken out of ``own`` in place, and
-            # then the node's list is a new one: those few are compared key by key.
-            own = node.value
+            own = node.value  # merge keys (`<<`) are taken out of it in place
             built = super().construct_mapping(node, deep=deep)
             if node.value is not own or len(built) < len(own):
-                seen = set()
-                for key_node, _ in own:
-                    key = (key_node.tag, key_node.value)
-                    if isinstance(key_node, ScalarNode) and key in seen:
-                        raise ConstructorError(
-                            "while constructing a mapping",
-                            node.start_mark,
-                            f'found duplicate key "{key_node.value}" with value',
-                            key_node.start_mark,
-                        )
-                    seen.add(key)
+                refuse_duplicate(node, own)
             return built
+
+        def construct_document(self, node: Any) -> Any:
+            # A collection is built once however many aliases point to it (an alias
+            # bomb stays as small as its text), and before its items, so a collection
+            # that holds itself is the same object inside, as PyYAML builds it.
+            built: dict[Any, Any] = {}
+            constructors = self.yaml_constructors
+
+            def build(node: Any) -> Any:
+                kind, tag = type(node), node.tag
+                if kind is ScalarNode:
+                    if tag == str_tag:
+                        return node.value
+                    constructor = constructors.get(tag)
+                    return (
+                        constructor(self, node)
+                        if constructor is not None
+                        else self.construct_object(node, deep=True)
+                    )
+                if node in built:
+                    return built[node]
+                if kind is MappingNode and tag == map_tag:
+                    mapping: dict[Any, Any] = {}
+                    built[node] = mapping
+                    own = node.value
+                    if self.merges and any(key.tag == merge_tag for key, _ in own):
+                        self.flatten_mapping(node)
+                    for key_node, value_node in node.value:
+                        if type(key_node) is not ScalarNode:  # PyYAML says why not
+                            del built[node]
+                            return self.construct_object(node, deep=True)
+                        mapping[build(key_node)] = build(value_node)
+                    if node.value is not own or len(mapping) < len(own):
+                        refuse_duplicate(node, own)
+                    return mapping
+                if kind is SequenceNode and tag == seq_tag:
+                    sequence: list[Any] = []
+                    built[node] = sequence
+                    sequence.extend([build(item) for item in node.value])
+                    return sequence
+                data = self.construct_object(node, deep=True)
+                built[node] = data
+                return data
+
+            try:
+                return build(node)
+            finally:
+                self.constructed_objects.clear()
+                self.recursive_objects.clear()
 
     def refuse(loader: Any, node: Any) -> Any:
         raise ConstructorError(
@@ -356,6 +430,14 @@ def _deeper_than(events: Iterator[Any], filename: str, limits: Limits) -> Findin
     return None
 
 
+def _documents(loader: Any) -> Iterator[Any]:
+    try:
+        while loader.check_data():
+            yield loader.get_data()
+    finally:
+        loader.dispose()
+
+
 def load_all(text: str, filename: str = "<input>", limits: Limits = DEFAULT_LIMITS) -> list[Any]:
     """Every document of a YAML stream, as plain Python data, via the fast safe loader."""
     documents, problem = load_all_partial(text, filename, limits)
@@ -378,9 +460,9 @@ def load_all_partial(
     if too_deep is not None:
         return documents, too_deep
     try:
-        import yaml
-
-        for document in yaml.load_all(text, Loader=_fast_loader()):  # a safe loader
+        loader = _fast_loader()(text)  # a safe loader
+        loader.merges = "<<" in text
+        for document in _documents(loader):
             if len(documents) == limits.max_documents:
                 return documents, Finding(
                     "MG003",
