@@ -212,3 +212,19 @@ def test_the_loader_builds_our_yaml_as_pyyaml_builds(path: Path) -> None:
     assert problem is None or problem.code == "MG002"  # PyYAML keeps the last of duplicates
     if problem is None:
         assert ours == stock
+
+
+def test_loading_leaves_no_garbage_for_the_collector() -> None:
+    # Reference cycles would keep every parsed node alive until a full collection, which
+    # on many files costs more than the parse.
+    import gc
+
+    text = "a: &x {k: [1, 2]}\nb: *x\nc: {d: [e, {f: g}]}\n---\nh: i\n"
+    yamlio.load_all(text)
+    gc.collect()
+    gc.disable()
+    try:
+        yamlio.load_all(text)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

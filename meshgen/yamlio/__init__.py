@@ -148,6 +148,9 @@ def _fast_loader() -> Any:
             try:
                 return build(node)
             finally:
+                # ``build`` refers to itself: the cycle would keep every node alive
+                # until the garbage collector's next full pass.
+                build = None  # type: ignore[assignment]
                 self.constructed_objects.clear()
                 self.recursive_objects.clear()
 
