@@ -339,7 +339,9 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="validate against the CRDs in FILE (an Istio release's crd-all.gen.yaml, "
         "kubectl get crd -o yaml, or a bundle from 'meshgen schemas import'), CEL rules "
-        "included; kinds FILE does not define keep the bundled schemas",
+        "included; kinds FILE does not define keep the bundled schemas. CRD YAML is kept "
+        "as a bundle in meshgen's cache folder, keyed by its SHA-256, so later runs read "
+        "it quickly ($MESHGEN_CACHE_DIR, default ~/.cache/meshgen; empty: no cache)",
     )
     parser.add_argument(
         "-v",

@@ -15,3 +15,11 @@ def shared() -> Path:
     if not (SHARED / "mission" / "expected").is_dir():
         pytest.skip("../shared is not beside this checkout")
     return SHARED
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests keep what meshgen caches (CRD files read as bundles) out of the home folder."""
+    import os
+
+    os.environ["MESHGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -203,3 +204,84 @@ def test_render_checks_newer_fields_against_the_given_crds(crds: Path, tmp_path:
     code, out, err = run("render", str(model), "--crds", str(crds))
     assert (code, err) == (0, "")
     assert "backoff: 25ms" in out
+
+
+SMALL_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}}}
+"""
+
+
+def _refuse_to_parse(*_: Any) -> Any:
+    raise AssertionError("the CRD YAML was parsed again")
+
+
+def test_a_crd_file_is_read_from_its_cached_bundle_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meshgen.validation import crds
+
+    monkeypatch.setenv("MESHGEN_CACHE_DIR", str(tmp_path / "cache"))
+    first = crds._cached_schemas_from_crds(SMALL_CRD, "widgets.yaml")
+    (stored,) = (tmp_path / "cache" / "crds").iterdir()
+    assert stored.stem == hashlib.sha256(SMALL_CRD.encode()).hexdigest()
+    monkeypatch.setattr(crds, "schemas_from_crds", _refuse_to_parse)
+    assert crds._cached_schemas_from_crds(SMALL_CRD, "widgets.yaml") == first
+    with pytest.raises(AssertionError, match="parsed again"):  # other text, other key
+        crds._cached_schemas_from_crds(SMALL_CRD.replace("integer", "string"), "widgets.yaml")
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"format":"meshgen-schemas/1"}', ""])
+def test_a_damaged_cache_entry_is_read_again_from_the_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    from meshgen.validation import crds
+
+    monkeypatch.setenv("MESHGEN_CACHE_DIR", str(tmp_path))
+    expected = crds.schemas_from_crds(SMALL_CRD)
+    stored = tmp_path / "crds" / f"{hashlib.sha256(SMALL_CRD.encode()).hexdigest()}.json"
+    stored.parent.mkdir()
+    stored.write_text(damage)
+    assert crds._cached_schemas_from_crds(SMALL_CRD, "widgets.yaml") == expected
+    assert json.loads(stored.read_text())["schemas"]  # and stored again, whole
+
+
+def test_the_cache_can_be_turned_off_or_be_unwritable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meshgen.validation import crds
+
+    expected = crds.schemas_from_crds(SMALL_CRD)
+    monkeypatch.setenv("MESHGEN_CACHE_DIR", "")
+    assert crds.cache_folder() is None
+    assert crds._cached_schemas_from_crds(SMALL_CRD, "widgets.yaml") == expected
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("MESHGEN_CACHE_DIR", str(blocked))
+    assert crds._cached_schemas_from_crds(SMALL_CRD, "widgets.yaml") == expected
+    assert list(tmp_path.iterdir()) == [blocked]
+
+
+def test_the_cache_lives_in_the_users_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    from meshgen.validation import crds
+
+    monkeypatch.delenv("MESHGEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere/cache")
+    assert crds.cache_folder() == Path("/somewhere/cache/meshgen")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")  # not absolute: ignored, as XDG says
+    monkeypatch.setenv("HOME", "/home/user")
+    assert crds.cache_folder() == Path("/home/user/.cache/meshgen")

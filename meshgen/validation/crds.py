@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -107,7 +108,48 @@ def _load_schema_file(path: str, identity: tuple[str, int, int]) -> SchemaSet:
     text = yamlio.read_text(path)
     if text.lstrip().startswith("{") and '"format"' in text[:200]:  # a bundle starts so
         return SchemaSet(_bundle_schemas(text, path), f"schemas imported from {path}")
-    return SchemaSet(schemas_from_crds(text, path), f"CRDs in {Path(path).name}")
+    return SchemaSet(_cached_schemas_from_crds(text, path), f"CRDs in {Path(path).name}")
+
+
+def cache_folder() -> Path | None:
+    """Where CRD files are kept as bundles between runs: ``$MESHGEN_CACHE_DIR`` (empty:
+    no cache), else ``$XDG_CACHE_HOME/meshgen``, else ``~/.cache/meshgen``."""
+    configured = os.environ.get("MESHGEN_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # XDG: a relative path is to be ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "meshgen" if os.path.isabs(base) else None
+
+
+def _cached_schemas_from_crds(text: str, path: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """The schemas of CRD YAML, from the bundle stored for exactly this text (by its
+    SHA-256) when there is one; otherwise read from the YAML and stored for next time.
+
+    A cache that cannot be read or written is passed over: the YAML is the truth.
+    """
+    folder = cache_folder()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    stored = folder / "crds" / f"{digest}.json" if folder is not None else None
+    if stored is not None:
+        try:
+            cached = stored.read_text(encoding="utf-8")
+            if f'"sha256":"{digest}"' in cached:
+                return _bundle_schemas(cached, str(stored))
+        except (OSError, UnicodeDecodeError, InputError):
+            pass
+    schemas = schemas_from_crds(text, path)
+    if stored is not None:
+        from meshgen._output import write_atomic
+        from meshgen.errors import MeshgenError
+
+        try:
+            stored.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomic(stored, bundle(schemas, Path(path).name, text))
+        except (OSError, MeshgenError):
+            pass
+    return schemas
 
 
 def _bundle_schemas(text: str, path: str) -> dict[tuple[str, str], dict[str, Any]]:
