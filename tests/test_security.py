@@ -203,7 +203,7 @@ def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     big = (
         MODEL_HEADER
         + "services:\n"
-        + "".join(f"  s{i}:\n    subsets: [v1]\n    routes: [{{route: v1}}]\n" for i in range(3000))
+        + "".join(f"  s{i}:\n    subsets: [v1]\n    routes: [{{route: v1}}]\n" for i in range(8000))
     )
     model.write_text(big)
     process = subprocess.Popen(
@@ -214,7 +214,8 @@ def test_sigterm_exits_143_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
-    if process.returncode == 0:
+    if process.returncode == 0 or (tmp_path / "out.yaml").exists():
+        # Done: exiting, the interpreter gives SIGTERM its default meaning back.
         pytest.skip("the render finished before the signal")
     assert process.returncode == 143, err
     assert "Traceback" not in err

@@ -34,6 +34,8 @@ from meshgen.validation.validate import key_not_text, schema_problems
 
 __all__ = ["Imported", "import_manifests"]
 
+Identity = tuple[str, str | None, str]  # kind, namespace, name
+
 
 @dataclass
 class Imported:
@@ -48,17 +50,17 @@ def _most_common(values: list[Any], fallback: Any) -> Any:
     return Counter(values).most_common(1)[0][0] if values else fallback
 
 
-def _render(model: dict[str, Any]) -> tuple[Mesh, dict[tuple[str, str | None, str], Any]] | None:
-    """The model validated and rendered, documents by identity; None if it is invalid."""
+def _render(model: dict[str, Any]) -> tuple[Mesh, dict[Identity, Any]] | Exception:
+    """The model validated and rendered, documents by identity; or why it is invalid."""
     from meshgen.errors import MeshgenError
     from meshgen.model.load import check_mesh
-    from meshgen.rendering import render_loaded
+    from meshgen.rendering import render
 
     try:
         mesh = Mesh.model_validate(model)
-        documents = render_loaded(check_mesh(mesh)).documents
-    except (MeshgenError, ValueError):
-        return None
+        documents = render(check_mesh(mesh))
+    except (MeshgenError, ValueError) as e:
+        return e
     return mesh, {identity(d): d for d in documents}
 
 
@@ -132,13 +134,14 @@ def _differs(expected: Any, actual: Any) -> set[str]:
     return {k for k in set(spec) | set(other) if spec.get(k) != other.get(k)}
 
 
-def _attempt(resources: list[dict[str, Any]], preset: str) -> Imported | None:
+def _attempt(resources: list[dict[str, Any]], preset: str) -> tuple[Imported, set[Identity]] | None:
+    """A model of ``resources`` that renders them back, and what it renders."""
     passthrough: set[int] = set()
     overlays: set[int] = set()
     for _ in range(2 * len(resources) + 2):
         model, owner = _build(resources, preset, passthrough, overlays)
         rendered = _render(model)
-        if rendered is None:
+        if isinstance(rendered, Exception):
             # Something the model cannot hold: keep the resources of the part that fails.
             blamed = _blame(model, owner)
             if not blamed - passthrough:
@@ -159,7 +162,7 @@ def _attempt(resources: list[dict[str, Any]], preset: str) -> Imported | None:
             else:
                 overlays.add(i)
         if not problems and len(documents) == sum(1 for r in resources if r.get("kind") in KINDS):
-            return Imported(model, mesh)
+            return Imported(model, mesh), set(documents)
         if not problems:  # the model makes resources that were not imported
             return None
     return None
@@ -177,7 +180,7 @@ def _blame(model: dict[str, Any], owner: dict[int, str]) -> set[int]:
         alone[section] = {key: model.get(section, {}).get(key)}
         if section == "gateways":
             alone["services"] = {}
-        if _render(alone) is None:
+        if isinstance(_render(alone), Exception):
             blamed.add(i)
     return blamed or {i for i, part in owner.items() if part != "resources"}
 
@@ -202,7 +205,7 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
     objects: list[dict[str, Any]] = []  # Kubernetes objects the model can write
     kept: list[dict[str, Any]] = []
     notes: list[Finding] = []
-    modelled: set[tuple[str, str | None, str]] = set()
+    modelled: set[Identity] = set()
     for document in documents:
         name = f"{document.get('kind')} {'/'.join(map(str, filter(None, identity(document)[1:])))}"
         about = resource_of(document)
@@ -244,12 +247,18 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
             "services": {},
             "resources": routing,
         }
-        results = [Imported(model, Mesh.model_validate(model))]
-    best = min(results, key=lambda a: _size(a.model))
+        fallback = _render(model)
+        results = [
+            (
+                Imported(model, Mesh.model_validate(model)),
+                set(() if isinstance(fallback, Exception) else fallback[1]),
+            )
+        ]
+    best, rendered = min(results, key=lambda a: _size(a[0].model)) if results[1:] else results[0]
     passed_through = len(best.model.get("resources", []))
     workload_notes: list[Finding] = []
     if objects:
-        best.model, workload_notes = _with_workloads(best.model, objects)
+        best.model, workload_notes = _with_workloads(best.model, rendered, objects)
     if kept:
         best.model["resources"] = [*best.model.get("resources", []), *kept]
     best.mesh = Mesh.model_validate(best.model)
@@ -258,19 +267,18 @@ def import_manifests(resources: list[Any], schemas: SchemaSet | None = None) -> 
 
 
 def _with_workloads(
-    model: dict[str, Any], objects: list[dict[str, Any]]
+    model: dict[str, Any], istio: set[Identity], objects: list[dict[str, Any]]
 ) -> tuple[dict[str, Any], list[Finding]]:
-    """``model`` with the Kubernetes objects it can write added, so that it renders them
-    back unchanged; the others are kept as written (and noted)."""
-    base = _render(model)
-    istio = set(base[1]) if base is not None else set()
+    """``model`` (which renders ``istio``) with the Kubernetes objects it can write
+    added, so that it renders them back unchanged; the others are kept as written (and
+    noted)."""
     kept: set[int] = set()
     for _ in range(len(objects) + 1):
         candidate = copy.deepcopy(model)
         owner, blocks = add_workloads(candidate, objects, kept)
         rendered = _render(candidate)
-        if rendered is None:
-            named = _failing_parts(candidate) & set(owner.values())
+        if isinstance(rendered, Exception):
+            named = _parts_named(rendered) & set(owner.values())
             if named:  # the model's findings name the parts that fail: one render
                 kept |= {i for i, part in owner.items() if part in named}
             else:
@@ -289,7 +297,7 @@ def _with_workloads(
             continue
         if any("raw" in block for block in blocks.values()):
             rendered = _render(candidate)
-            if rendered is None:
+            if isinstance(rendered, Exception):
                 kept |= {i for i, block in blocks.items() if "raw" in block}
                 continue
         documents = rendered[1]
@@ -307,20 +315,11 @@ def _with_workloads(
     return {**model, "resources": resources}, [_kept_note(o) for o in objects]
 
 
-def _failing_parts(model: dict[str, Any]) -> set[str]:
-    """The parts of a model that does not render (``services.<key>``, ``namespaces.<name>``)
-    its findings point at."""
-    from meshgen.errors import MeshgenError
-    from meshgen.model.load import check_mesh
-
-    try:
-        check_mesh(Mesh.model_validate(model))
-    except MeshgenError as e:
-        findings = getattr(e, "findings", [])
-        return {".".join(f.path.split(".")[:2]) for f in findings if f.path.count(".") >= 1}
-    except ValueError:
-        return set()
-    return set()
+def _parts_named(error: Exception) -> set[str]:
+    """The parts of a model (``services.<key>``, ``namespaces.<name>``) the findings of
+    its error point at."""
+    findings = getattr(error, "findings", [])
+    return {".".join(f.path.split(".")[:2]) for f in findings if f.path.count(".") >= 1}
 
 
 def _part_of(document: dict[str, Any]) -> str:
@@ -341,7 +340,7 @@ def _blame_workloads(
     for part in sorted(set(owner.values())):
         alone = copy.deepcopy(model)
         add_workloads(alone, objects, kept | {i for i, p in owner.items() if p != part})
-        if _render(alone) is None:
+        if isinstance(_render(alone), Exception):
             blamed |= {i for i, p in owner.items() if p == part}
     return blamed or set(owner)
 

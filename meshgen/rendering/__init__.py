@@ -199,6 +199,8 @@ def _loaded(model: Mesh | LoadedModel) -> LoadedModel:
 
 def render(model: Mesh | LoadedModel, *, templates: TemplatesDir = None) -> list[dict[str, Any]]:
     """The Istio resources of ``model``, as data, in output order."""
+    if templates is None:  # the data the built-in templates write, without the text
+        return [as_data(d) for d in documents(_loaded(model).plan)]
     return render_loaded(_loaded(model), templates).documents
 
 

@@ -365,7 +365,12 @@ def as_data(document: Document) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """``value`` with JSON's shapes only (tuples become lists), as a YAML reader gives."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {
+            key: _plain(item) if isinstance(item, _NESTED) else item for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [_plain(item) if isinstance(item, _NESTED) else item for item in value]
     return value
+
+
+_NESTED = (dict, list, tuple)

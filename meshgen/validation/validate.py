@@ -297,6 +297,8 @@ def _with_quote_hint(source: Source, finding: Finding, issue: SchemaIssue) -> Fi
 
 def key_not_text(document: Any) -> tuple[tuple[Any, ...], Any] | None:
     """The path of the first mapping key that is not a string (``1:``, ``null:``), if any."""
+    if _keys_are_text(document):  # the common answer, found without building paths
+        return None
     stack: list[tuple[tuple[Any, ...], Any]] = [((), document)]
     while stack:
         path, value = stack.pop()
@@ -308,6 +310,19 @@ def key_not_text(document: Any) -> tuple[tuple[Any, ...], Any] | None:
         elif isinstance(value, list):
             stack.extend(((*path, i), item) for i, item in enumerate(value))
     return None
+
+
+def _keys_are_text(document: Any) -> bool:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if not all(isinstance(key, str) for key in value):
+                return False
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
 
 
 def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Finding]:
