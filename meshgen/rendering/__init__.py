@@ -142,7 +142,9 @@ def _template_text(document: Document, templates: TemplatesDir) -> str:
         raise TemplateError(document.template, f"took over {TEMPLATE_SECONDS} s to render") from e
     if len(text) > MAX_TEMPLATE_OUTPUT:
         raise TemplateError(document.template, "rendered more than 16 MiB for one resource")
-    text = _TRAILING_SPACE.sub("", text).strip("\n")
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):  # seldom: test first
+        text = _TRAILING_SPACE.sub("", text)
+    text = text.strip("\n")
     return text + "\n"
 
 

@@ -67,7 +67,11 @@ def to_json_schema(node: Any, in_junctor: bool = False) -> Any:
 def prune_nulls(value: Any) -> Any:
     """The value with every null inside a mapping dropped, as the API server prunes them."""
     if isinstance(value, dict):
-        return {k: prune_nulls(v) for k, v in value.items() if v is not None}
+        return {
+            k: prune_nulls(v) if isinstance(v, (dict, list)) else v
+            for k, v in value.items()
+            if v is not None
+        }
     if isinstance(value, list):
-        return [prune_nulls(item) for item in value]
+        return [prune_nulls(item) if isinstance(item, (dict, list)) else item for item in value]
     return value

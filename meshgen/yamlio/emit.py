@@ -124,8 +124,10 @@ def _inline(value: Any) -> str:
 def _emit_mapping(mapping: dict[Any, Any], indent: int, out: list[str]) -> None:
     pad = " " * indent
     for key, value in mapping.items():
-        text = scalar(key)
-        if len(text) > _MAX_SIMPLE_KEY:
+        text = _string(key) if type(key) is str else scalar(key)
+        if type(value) is str and len(text) <= _MAX_SIMPLE_KEY:  # the commonest line
+            out.append(f"{pad}{text}: {_string(value)}")
+        elif len(text) > _MAX_SIMPLE_KEY:
             out.append(f"{pad}? {text}")
             if _is_block(value):
                 out.append(f"{pad}:")

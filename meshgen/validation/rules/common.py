@@ -8,15 +8,15 @@ from typing import Any
 from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules.registry import ERROR, Found, rule
 
-# Duration fields, as paths with "*" for every item of a list.
-VS_DURATIONS = (
-    ("http", "*", "timeout"),
-    ("http", "*", "retries", "perTryTimeout"),
-    ("http", "*", "retries", "backoff"),
-    ("http", "*", "fault", "delay", "fixedDelay"),
-    ("http", "*", "fault", "delay", "exponentialDelay"),
+# Duration fields of each HTTP route of a VirtualService.
+_ROUTE_DURATIONS: tuple[tuple[str, ...], ...] = (
+    ("timeout",),
+    ("retries", "perTryTimeout"),
+    ("retries", "backoff"),
+    ("fault", "delay", "fixedDelay"),
+    ("fault", "delay", "exponentialDelay"),
 )
-_POLICY_DURATIONS = (
+_POLICY_DURATIONS: tuple[tuple[str, ...], ...] = (
     ("connectionPool", "http", "idleTimeout"),
     ("connectionPool", "http", "http2KeepAlive", "interval"),
     ("connectionPool", "http", "http2KeepAlive", "timeout"),
@@ -31,10 +31,19 @@ _POLICY_DURATIONS = (
 _TCP_IDLE = ("connectionPool", "tcp", "idleTimeout")  # where 0s turns the timeout off
 
 
+_policies_of: list[Any] = [None, []]  # the last spec asked about, and its policies
+
+
 def policies(spec: dict[str, Any]) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Every traffic policy of a DestinationRule: the top one, each subset's, and the
-    port-level settings of each, with their paths."""
-    return list(_walk_policies(spec))
+    port-level settings of each, with their paths.
+
+    A dozen rules ask in turn about the same spec, so the last answer is kept.
+    """
+    if _policies_of[0] is not spec:
+        _policies_of[:] = [spec, list(_walk_policies(spec))]
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = _policies_of[1]
+    return found
 
 
 def _walk_policies(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict[str, Any]]]:
@@ -52,28 +61,29 @@ def _walk_policies(spec: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], dict
                     yield (*where, "portLevelSettings", k), port
 
 
-def _values(
-    node: Any, path: tuple[str, ...], where: tuple[Any, ...]
-) -> Iterator[tuple[tuple[Any, ...], Any]]:
-    if not path:
-        yield where, node
-        return
-    head, rest = path[0], path[1:]
-    if head == "*":
-        for i, item in enumerate(node if isinstance(node, list) else []):
-            yield from _values(item, rest, (*where, i))
-    elif isinstance(node, dict) and head in node:
-        yield from _values(node[head], rest, (*where, head))
+_ABSENT = object()
+
+
+def _at(node: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return _ABSENT
+        node = node[key]
+    return node
 
 
 def duration_values(spec: dict[str, Any], kind: str) -> Iterator[tuple[tuple[Any, ...], Any]]:
     if kind == "VirtualService":
-        for path in VS_DURATIONS:
-            yield from _values(spec, path, ("spec",))
+        routes = spec.get("http")
+        for i, route in enumerate(routes if isinstance(routes, list) else []):
+            for path in _ROUTE_DURATIONS:
+                if (value := _at(route, path)) is not _ABSENT:
+                    yield ("spec", "http", i, *path), value
     elif kind == "DestinationRule":
         for where, policy in policies(spec):
-            for field in (*_POLICY_DURATIONS, _TCP_IDLE):
-                yield from _values(policy, field, where)
+            for path in (*_POLICY_DURATIONS, _TCP_IDLE):
+                if (value := _at(policy, path)) is not _ABSENT:
+                    yield (*where, *path), value
 
 
 @rule(
