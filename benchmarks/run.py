@@ -34,7 +34,7 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--render-sizes", nargs="+", default=["1000", "5000"])
+    parser.add_argument("--render-sizes", nargs="+", default=["1000", "10000"])
     parser.add_argument("--validate-sizes", nargs="+", default=["1000", "5000"])
     parser.add_argument("--one-file-sizes", nargs="*", default=["5000", "20000"])
     args = parser.parse_args()

@@ -15,12 +15,15 @@ from one run, the median wall time of:
   named with the YAML parser it uses (ruamel.yaml's C extension, or pure Python);
 
 each ratio from interleaved pairs (median, with its range), and how time grows with the
-mesh; then cold start on one file: meshgen, check-jsonschema, and `python -c pass`.
+mesh; "loading" is meshgen's YAML loading alone against the floor's, in this process
+(below 1: meshgen builds data faster than PyYAML's own constructor); then cold start on
+one file: meshgen, check-jsonschema, and `python -c pass`.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -30,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import yaml
 from meshes import broken, model_text, other_documents
 from timing import Paired, median_seconds, paired, peak_rss_mib
 
@@ -38,7 +42,7 @@ from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
 from meshgen.validation.schemaset import bundled
 from meshgen.validation.structural import to_json_schema
-from meshgen.yamlio import emit
+from meshgen.yamlio import emit, load_all_partial
 
 
 def corpus(folder: Path, services: int) -> dict[tuple[str, str], list[str]]:
@@ -133,9 +137,20 @@ def measure(size: int, repeat: int, builds: dict[str, list[str]]) -> dict[str, o
 
             return check
 
+        texts = [Path(f).read_text(encoding="utf-8") for f in files]
+
+        def our_loading() -> None:
+            for text in texts:
+                load_all_partial(text)
+
+        def floor_loading() -> None:
+            for text in texts:
+                list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+
         return {
             "resources": len(files),
             "floor": paired(ours, floor, repeat),
+            "loading": paired(our_loading, floor_loading, repeat),
             "peers": {name: paired(peer(cmd), ours, repeat) for name, cmd in builds.items()},
             "peak": peak_rss_mib(*meshgen, "validate", str(folder)),
         }
@@ -207,22 +222,25 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'") from None
     builds = peer_builds()
+    gc.set_threshold(*GC_THRESHOLDS)  # for the loading compared in this process
 
     print(f"validate, one resource per file, {args.repeat} interleaved pairs per ratio")
     print(f"check-jsonschema builds: {', '.join(builds)} (its YAML parser: ruamel.yaml's)")
     names = list(builds)
     print(
         f"{'services':>8} {'resources':>9} {'meshgen':>9} {'peak MiB':>8} {'floor':>8} "
-        f"{'/floor':>7} {'range':>10}"
+        f"{'/floor':>7} {'range':>10} {'loading':>8}"
         + "".join(f" {'peer ' + n:>18} {'/us':>6} {'range':>10}" for n in names)
     )
     for size in args.sizes:
         r = measure(size, args.repeat, builds)
-        floor, peers = r["floor"], r["peers"]
-        assert isinstance(floor, Paired) and isinstance(peers, dict)
+        floor, loading, peers = r["floor"], r["loading"], r["peers"]
+        assert isinstance(floor, Paired) and isinstance(loading, Paired)
+        assert isinstance(peers, dict)
         print(
             f"{size:>8} {r['resources']:>9} {floor.median_a:>8.3f}s {r['peak']:>8.0f} "
-            f"{floor.median_b:>7.3f}s {floor.ratio:>6.2f}x {floor.span():>10}"
+            f"{floor.median_b:>7.3f}s {floor.ratio:>6.2f}x {floor.span():>10} "
+            f"{loading.ratio:>7.2f}x"
             + "".join(
                 f" {peers[n].median_a:>17.3f}s {peers[n].ratio:>5.2f}x {peers[n].span():>10}"
                 for n in names
