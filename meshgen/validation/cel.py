@@ -172,6 +172,22 @@ def presence_only(rule: str) -> tuple[str, ...] | None:
     return names if plain else None
 
 
+_FIELD = re.compile(r"\bself\.([A-Za-z][A-Za-z0-9]*)\b(?!\s*\()")  # not self.all(...)
+_SELF = re.compile(r"\bself\b")
+
+
+@cache
+def fields_read(rule: str) -> tuple[str, ...] | None:
+    """The fields of ``self`` a rule reads, when it reads nothing else of ``self`` (its
+    outcome then depends on those fields alone, not on the rest of the object), or None.
+    """
+    names = tuple(sorted(set(_FIELD.findall(rule))))
+    if not names or _SELF.search(_FIELD.sub("", rule)):
+        return None
+    plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
+    return names if plain else None
+
+
 # Most rules see small values that repeat across a mesh (`duration(self) >= duration('1ms')`
 # on every "2s"): their outcome is kept, by rule and value, for values this small.
 _MEMO_SIZE = 32
@@ -184,8 +200,16 @@ def _memoised_outcome(rule: str, value: Any, schema: Any) -> bool | str:
     if evaluate is not None and (outcome := evaluate(value)) is not None:
         return outcome
     present = presence_only(rule)
+    read = fields_read(rule)
     if present is not None and isinstance(value, dict):
         key = (rule, id(schema), "".join("1" if n in value else "0" for n in present))
+    elif read is not None and isinstance(value, dict):
+        # A ServiceEntry's rules read its resolution, addresses and endpoints: the
+        # outcome is the same for every entry that has the same of those.
+        part = {n: value[n] for n in read if n in value}
+        if _size(part, _MEMO_SIZE) > _MEMO_SIZE:
+            return _outcome(rule, value, schema)
+        key = (rule, id(schema), json.dumps(part, sort_keys=True, default=str))
     elif _size(value, _MEMO_SIZE) > _MEMO_SIZE:
         return _outcome(rule, value, schema)
     else:
