@@ -22,7 +22,6 @@ from meshgen.rendering.environment import MAX_TEMPLATE_OUTPUT, environment
 
 TEMPLATE_SECONDS = 10  # for one user template to render one resource
 
-_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
 
 TemplatesDir = str | PathLike[str] | None
 
@@ -142,8 +141,9 @@ def _template_text(document: Document, templates: TemplatesDir) -> str:
         raise TemplateError(document.template, f"took over {TEMPLATE_SECONDS} s to render") from e
     if len(text) > MAX_TEMPLATE_OUTPUT:
         raise TemplateError(document.template, "rendered more than 16 MiB for one resource")
-    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):  # seldom: test first
-        text = _TRAILING_SPACE.sub("", text)
+    text = text.replace(" \n", "\n")  # "key: " before a block: the common case
+    if " \n" in text or "\t\n" in text or text.endswith((" ", "\t")):
+        text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     text = text.strip("\n")
     return text + "\n"
 
