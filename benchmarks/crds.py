@@ -25,8 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import paired, peak_rss_mib
 from validate import FLOOR, corpus, run
 
-from meshgen.cli import GC_THRESHOLDS
-
 SAMPLE = """\
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -84,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             folder = Path(temp) / f"corpus-{size}"
             folder.mkdir()
             corpus(folder, size)
-            floor = [sys.executable, "-c", FLOOR.format(thresholds=GC_THRESHOLDS), str(folder)]
+            floor = [sys.executable, "-c", FLOOR, str(folder)]
             imported = [*meshgen, "import", str(folder), "-o", str(Path(temp) / "model.yaml")]
             rows += [
                 *crds_rows(str(size), folder),

@@ -12,7 +12,6 @@ interleaved pairs; the ratio is the median of the pairs', with its range.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import sys
 import tempfile
@@ -24,8 +23,8 @@ import yaml
 from meshes import model_text
 from timing import paired, peak_rss_mib
 
-from meshgen.cli import GC_THRESHOLDS
 from meshgen.cli import main as meshgen_main
+from meshgen.cli import tune_gc
 from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
 
@@ -40,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         help="each service with a workload: its Service, ServiceAccount and two Deployments",
     )
     args = parser.parse_args(argv)
-    gc.set_threshold(*GC_THRESHOLDS)  # as the meshgen command runs; the floor too
+    tune_gc()  # as the meshgen command runs; the floor too
 
     what = " (services with workloads)" if args.workloads else ""
     print(f"render{what} as the command runs it, {args.repeat} interleaved pairs")

@@ -23,7 +23,6 @@ one file: meshgen, check-jsonschema, and `python -c pass`.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import yaml
 from meshes import broken, model_text, other_documents
 from timing import Paired, median_seconds, paired, peak_rss_mib
 
-from meshgen.cli import GC_THRESHOLDS
+from meshgen.cli import tune_gc
 from meshgen.model.load import parse_model
 from meshgen.rendering import render_loaded
 from meshgen.validation.schemaset import bundled
@@ -81,7 +80,7 @@ def run(*argv: str) -> None:
 
 FLOOR = """
 import gc, os, sys, yaml
-gc.set_threshold(*{thresholds})
+gc.disable()  # as the meshgen command does (meshgen.cli.tune_gc)
 folder = sys.argv[1]
 for name in sorted(os.listdir(folder)):
     with open(os.path.join(folder, name), encoding="utf-8") as handle:
@@ -116,7 +115,7 @@ def measure(size: int, repeat: int, builds: dict[str, list[str]]) -> dict[str, o
     """Paired timings for one mesh size: meshgen against the floor, and against each
     build of the peer; peak memory of meshgen."""
     meshgen = [sys.executable, "-m", "meshgen"]
-    floor_script = FLOOR.format(thresholds=GC_THRESHOLDS)
+    floor_script = FLOOR
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp) / "corpus"
         folder.mkdir()
@@ -176,7 +175,7 @@ def cold_start(repeat: int, checker: list[str]) -> dict[str, float]:
 
 ONE_FILE_FLOOR = """
 import gc, sys, yaml
-gc.set_threshold(*{thresholds})
+gc.disable()  # as the meshgen command does (meshgen.cli.tune_gc)
 with open(sys.argv[1], encoding="utf-8") as handle:
     list(yaml.load_all(handle.read(), Loader=yaml.CSafeLoader))
 """
@@ -195,7 +194,7 @@ def measure_one_file(size: int, repeat: int) -> tuple[int, Paired, float]:
         one.write_text(
             "---\n".join(Path(f).read_text(encoding="utf-8") for f in files), encoding="utf-8"
         )
-        floor_script = ONE_FILE_FLOOR.format(thresholds=GC_THRESHOLDS)
+        floor_script = ONE_FILE_FLOOR
         limits = ["--max-documents", str(len(files) + 1), "--max-file-size", "1024"]
         result = paired(
             lambda: run(*meshgen, "validate", *limits, str(one)),
@@ -222,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         raise SystemExit("check-jsonschema is not installed: pip install '.[bench]'") from None
     builds = peer_builds()
-    gc.set_threshold(*GC_THRESHOLDS)  # for the loading compared in this process
+    tune_gc()  # as the command runs, for the loading compared in this process
 
     print(f"validate, one resource per file, {args.repeat} interleaved pairs per ratio")
     print(f"check-jsonschema builds: {', '.join(builds)} (its YAML parser: ruamel.yaml's)")
