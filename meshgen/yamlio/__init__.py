@@ -149,7 +149,7 @@ def _fast_loader() -> Any:
                 return build(node)
             finally:
                 # ``build`` refers to itself: the cycle would keep every node alive
-                # until the garbage collector's next full pass.
+                # until a collection, and the command runs without the collector.
                 build = None  # type: ignore[assignment]
                 self.constructed_objects.clear()
                 self.recursive_objects.clear()
