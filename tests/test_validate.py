@@ -188,3 +188,23 @@ def test_validating_a_manifest_imports_neither_pydantic_nor_jinja() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "0 []", result.stderr
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": None, "b": {"c": None, "d": [None, {"e": None, "f": 1}]}, "g": [[{"h": None}]]},
+        {"spec": {"hosts": ["x"], "http": [{"route": [{"destination": {"host": "x"}}]}]}},
+        [None, {"a": None}],
+        None,
+        "text",
+    ],
+)
+def test_nulls_are_dropped_in_place_as_a_pruned_copy_drops_them(value: object) -> None:
+    import copy
+
+    from meshgen.validation.structural import drop_nulls, prune_nulls
+
+    owned = copy.deepcopy(value)
+    assert drop_nulls(owned) is owned
+    assert owned == prune_nulls(value)

@@ -64,6 +64,23 @@ def to_json_schema(node: Any, in_junctor: bool = False) -> Any:
     return out
 
 
+def drop_nulls(value: Any) -> Any:
+    """``value`` itself, with every null inside a mapping removed in place, as the API
+    server prunes them: for documents the caller owns (a copy of a large mesh would
+    double what is held)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if None in item.values():
+                for key in [k for k, v in item.items() if v is None]:
+                    del item[key]
+            stack.extend([v for v in item.values() if isinstance(v, (dict, list))])
+        elif isinstance(item, list):
+            stack.extend([v for v in item if isinstance(v, (dict, list))])
+    return value
+
+
 def prune_nulls(value: Any) -> Any:
     """The value with every null inside a mapping dropped, as the API server prunes them."""
     if isinstance(value, dict):

@@ -30,7 +30,7 @@ from meshgen.manifests.sources import (
 from meshgen.releases import ISTIO_RELEASE, NEWER_ISTIO_FIELDS
 from meshgen.validation.apiserver import refusals
 from meshgen.validation.schemaset import SchemaSet, bundled
-from meshgen.validation.structural import prune_nulls
+from meshgen.validation.structural import drop_nulls, prune_nulls
 
 if TYPE_CHECKING:
     from meshgen.rendering import Rendered
@@ -248,7 +248,8 @@ def _validate_document(
             report.mesh.append(Manifest(document, source, index, valid=False, at=at))
         return
     report.checked.append(manifest.resource)
-    pruned = schemas.defaulted(api_version, kind, prune_nulls(document))
+    # Every caller's documents are its own (read from a file, or rendered for this check).
+    pruned = schemas.defaulted(api_version, kind, drop_nulls(document))
     found: list[Finding] = []
     if validator.verdict(pruned) is not True:  # rejected or undecided: explain it in full
         odd = key_not_text(document)
@@ -451,7 +452,8 @@ def validate_rendered(
     rendered: Rendered, model: Source, schemas: SchemaSet | None = None
 ) -> Report:
     """Validate what a render produced (the documents already read from its text), as a
-    mesh of its own, findings placed in the model."""
+    mesh of its own, findings placed in the model. Nulls inside the documents are
+    dropped, as the API server drops them."""
     from meshgen.rendering.placement import RenderedSource
 
     report = Report(files=1)

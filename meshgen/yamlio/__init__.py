@@ -52,8 +52,8 @@ def _fast_loader() -> Any:
     pure-Python constructor, whose general machinery (a generator per collection, a
     memo per node, a regex match per plain scalar to find its type) costs as much as the
     parse. Plain mappings, sequences and strings are therefore built by one tight walk,
-    and a plain scalar's type is remembered by its text; every other tag, and every
-    error, goes through PyYAML's own constructors.
+    a plain scalar's type is remembered by its text and a number's value likewise; every
+    other tag, and every error, goes through PyYAML's own constructors.
     """
     cached = _local.__dict__.get("fast_loader")
     if cached is not None:
@@ -66,6 +66,7 @@ def _fast_loader() -> Any:
     str_tag, map_tag, seq_tag = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
     merge_tag = "tag:yaml.org,2002:merge"
     plain_tags: dict[str, str] = {}  # a plain scalar's text -> its resolved tag
+    scalars: dict[tuple[str, str], Any] = {}  # (tag, text) -> the value, for other tags
 
     def refuse_duplicate(node: Any, own: list[tuple[Any, Any]]) -> None:
         # Counted, not compared: a mapping with as many keys as it was written with has
@@ -114,12 +115,16 @@ def _fast_loader() -> Any:
                 if kind is ScalarNode:
                     if tag == str_tag:
                         return node.value
+                    scalar = (tag, node.value)  # a number, boolean, null or date: immutable
+                    if scalar in scalars:
+                        return scalars[scalar]
                     constructor = constructors.get(tag)
-                    return (
-                        constructor(self, node)
-                        if constructor is not None
-                        else self.construct_object(node, deep=True)
-                    )
+                    if constructor is None:
+                        return self.construct_object(node, deep=True)
+                    data = constructor(self, node)
+                    if len(scalars) < 100_000:
+                        scalars[scalar] = data
+                    return data
                 if node in built:
                     return built[node]
                 if kind is MappingNode and tag == map_tag:
