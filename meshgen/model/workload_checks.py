@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from meshgen.manifests.ports import HTTP_PROTOCOLS, PROTOCOLS
 from meshgen.manifests.ports import port_protocol as protocol_of
+from meshgen.manifests.selectors import carries
 from meshgen.model.issues import ModelIssue
 from meshgen.model.mesh import ServicePort
 from meshgen.model.plan import MeshPlan, ServicePlan
@@ -28,10 +29,6 @@ def port_protocol(port: ServicePort) -> str | None:
     if port.protocol not in (None, "TCP", "UDP"):
         return port.protocol.lower()  # SCTP: never HTTP
     return protocol_of(port.name, port.app_protocol, port.protocol, port.number)
-
-
-def _selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
-    return all(labels.get(key) == value for key, value in selector.items())
 
 
 def _labels(labels: dict[str, str]) -> str:
@@ -58,7 +55,7 @@ class Pods:
         if not selector:
             return list(range(len(self.all)))
         postings = min((self._by_label.get(label, []) for label in selector.items()), key=len)
-        return [i for i in postings if _selects(selector, self.all[i][1].pod_labels)]
+        return [i for i in postings if carries(self.all[i][1].pod_labels, selector)]
 
 
 def check_workloads(plan: MeshPlan) -> Iterator[ModelIssue]:
@@ -81,7 +78,7 @@ def _check_writable(service: ServicePlan) -> Iterator[ModelIssue]:
     workloads = service.workloads
     assert workloads is not None
     for deployment in workloads.deployments:
-        if not _selects(deployment.selector, deployment.pod_labels):
+        if not carries(deployment.pod_labels, deployment.selector):
             yield ModelIssue(
                 "MG032",
                 deployment.path,
