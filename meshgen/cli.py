@@ -446,8 +446,7 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     crds = args.crds or (settings.crds and settings.path(settings.crds))
     suppressions = _suppressions(args.suppress)
     result = validate(
-        args.paths
-        or ([] if args.cluster else [settings.path(p) for p in settings.include or ["."]]),
+        args.paths or _default_paths(args, settings),
         crds=crds or None,
         complete=settings.complete if args.complete is None else args.complete,
         context=args.context or [settings.path(c) for c in settings.context],
