@@ -159,21 +159,24 @@ NATIVE: dict[str, Callable[[Any], bool | None]] = {
 
 
 _HAS = re.compile(r"has\(self\.([A-Za-z][A-Za-z0-9]*)\)")
+_FIELD = re.compile(r"\bself\.([A-Za-z][A-Za-z0-9]*)\b(?!\s*\()")  # not self.all(...)
+
+
+def _only_these_of_self(rule: str, use: re.Pattern[str]) -> tuple[str, ...] | None:
+    """The fields named by every use of ``self`` in a rule, when each use matches
+    ``use`` (and CEL names the fields as written), or None."""
+    names = tuple(sorted(set(use.findall(rule))))
+    if not names or "self" in use.sub("", rule):
+        return None
+    plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
+    return names if plain else None
 
 
 @cache
 def presence_only(rule: str) -> tuple[str, ...] | None:
     """The fields a rule that reads nothing of ``self`` but which fields it has tests
     (its outcome then depends on that alone), or None."""
-    names = tuple(sorted(set(_HAS.findall(rule))))
-    if not names or "self" in _HAS.sub("", rule):
-        return None
-    plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
-    return names if plain else None
-
-
-_FIELD = re.compile(r"\bself\.([A-Za-z][A-Za-z0-9]*)\b(?!\s*\()")  # not self.all(...)
-_SELF = re.compile(r"\bself\b")
+    return _only_these_of_self(rule, _HAS)
 
 
 @cache
@@ -181,11 +184,7 @@ def fields_read(rule: str) -> tuple[str, ...] | None:
     """The fields of ``self`` a rule reads, when it reads nothing else of ``self`` (its
     outcome then depends on those fields alone, not on the rest of the object), or None.
     """
-    names = tuple(sorted(set(_FIELD.findall(rule))))
-    if not names or _SELF.search(_FIELD.sub("", rule)):
-        return None
-    plain = not any(n in _RESERVED or "__" in n for n in names)  # CEL names them as written
-    return names if plain else None
+    return _only_these_of_self(rule, _FIELD)
 
 
 # Most rules see small values that repeat across a mesh (`duration(self) >= duration('1ms')`
