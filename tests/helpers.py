@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import yaml
+
 from meshgen.cli import main
+from meshgen.manifests.nulls import prune_nulls
 
 MODEL_HEADER = "apiVersion: meshgen.io/v1alpha1\nkind: Mesh\n"  # marks a model file
 
@@ -24,3 +27,9 @@ def by_identity(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         documents,
         key=lambda d: (d["kind"], d["metadata"].get("namespace", ""), d["metadata"]["name"]),
     )
+
+
+def as_stored(text: str) -> list[dict[str, Any]]:
+    """The documents of ``text`` as the API server stores them (no nulls in mappings):
+    what a render's documents must equal."""
+    return [prune_nulls(d) for d in yaml.safe_load_all(text) if d]

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import EXAMPLES, ROOT
-from helpers import by_identity
+from helpers import as_stored, by_identity
 
 from meshgen.model.load import parse_model
 from meshgen.rendering import Only, render_loaded
@@ -112,7 +112,7 @@ def test_model_follows_the_published_schema(name: str) -> None:
 def test_rendered_data_is_what_the_text_reads_back_as(name: str) -> None:
     source = f"examples/{name}/model.yaml"
     rendered = render_loaded(parse_model((ROOT / source).read_text(encoding="utf-8"), source))
-    assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]
+    assert rendered.documents == as_stored(rendered.text)
 
 
 # The cases that render (err-* cases are about models that do not).
@@ -126,4 +126,4 @@ RENDER_CASES = [
 @pytest.mark.parametrize("path", RENDER_CASES, ids=lambda p: p.stem)
 def test_every_case_that_renders_gives_the_data_its_text_holds(path: Path) -> None:
     rendered = render_loaded(parse_model(path.read_text(encoding="utf-8"), path.name))
-    assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]
+    assert rendered.documents == as_stored(rendered.text)

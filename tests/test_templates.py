@@ -35,6 +35,21 @@ def test_user_template_overrides_the_builtin_one(tmp_path: Path) -> None:
     assert list(yaml.safe_load_all(out))[1]["metadata"]["annotations"] == {"team": "catalog"}
 
 
+def test_a_null_a_user_template_writes_is_dropped_as_the_api_server_drops_it(
+    tmp_path: Path,
+) -> None:
+    text = BUILTIN.read_text(encoding="utf-8").replace(
+        "metadata: {{ metadata | yaml(0) }}",
+        "metadata: {{ metadata | yaml(0) }}\n  annotations: null",
+    )
+    folder = _override(tmp_path, text)
+    documents = meshgen.render(meshgen.load_model(MODEL), templates=folder)
+    assert "annotations" not in documents[1]["metadata"]
+    code, out, err = run("render", str(MODEL), "--templates", str(folder))
+    assert (code, err) == (0, "")
+    assert list(yaml.safe_load_all(out))[1]["metadata"]["annotations"] is None
+
+
 def test_bare_values_are_escaped_even_in_user_templates(tmp_path: Path) -> None:
     folder = _override(
         tmp_path, BUILTIN.read_text(encoding="utf-8") + "extra: {{ kind ~ ': x\\n' }}\n"

@@ -203,7 +203,7 @@ def test_validating_a_manifest_imports_neither_pydantic_nor_jinja() -> None:
 def test_nulls_are_dropped_in_place_as_a_pruned_copy_drops_them(value: object) -> None:
     import copy
 
-    from meshgen.validation.structural import drop_nulls, prune_nulls
+    from meshgen.manifests.nulls import drop_nulls, prune_nulls
 
     owned = copy.deepcopy(value)
     assert drop_nulls(owned) is owned

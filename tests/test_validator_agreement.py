@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from meshgen import yamlio
+from meshgen.manifests.nulls import prune_nulls
 from meshgen.validation.schemaset import SchemaSet, bundled
-from meshgen.validation.structural import prune_nulls
 from meshgen.validation.validate import key_not_text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT
-from helpers import MODEL_HEADER, run
+from helpers import MODEL_HEADER, as_stored, run
 
 from meshgen.errors import ModelError
 from meshgen.model.load import parse_model
@@ -187,7 +187,7 @@ def test_workloads_are_checked_against_kubernetes_schemas(tmp_path: Path) -> Non
 
 def test_rendered_workloads_read_back_as_the_data_built() -> None:
     rendered = render_loaded(parse_model(APP, "model.yaml"))
-    assert rendered.documents == [d for d in yaml.safe_load_all(rendered.text) if d]
+    assert rendered.documents == as_stored(rendered.text)
 
 
 def test_render_check_knows_each_part_of_the_output(

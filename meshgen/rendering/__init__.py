@@ -14,6 +14,7 @@ import jinja2
 from meshgen import yamlio
 from meshgen.banner import banner
 from meshgen.errors import InputError, MeshgenError, TemplateError
+from meshgen.manifests.nulls import drop_nulls
 from meshgen.model.load import LoadedModel, check_mesh
 from meshgen.model.mesh import Mesh
 from meshgen.rendering.budget import time_budget
@@ -45,7 +46,8 @@ _OTHER_FILE = "08-resources.yaml"
 
 @dataclass(frozen=True)
 class Rendered:
-    """The manifests of one model: their text and the same documents as data."""
+    """The manifests of one model: their text and the same documents as data (without
+    nulls in mappings, as the API server stores them)."""
 
     text: str
     documents: list[dict[str, Any]]
@@ -159,7 +161,7 @@ def _read_back(texts: list[str], docs: list[Document]) -> list[dict[str, Any]]:
     try:
         parsed = yamlio.load_all("---\n".join(texts), limits=limits)
         if len(parsed) == len(texts) and all(isinstance(d, dict) for d in parsed):
-            return parsed
+            return [drop_nulls(d) for d in parsed]
     except InputError as e:
         joined_problem = str(e)
     for text, document in zip(texts, docs, strict=True):  # find the template to blame

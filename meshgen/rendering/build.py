@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from meshgen.manifests.nulls import prune_nulls
 from meshgen.model.gateway import Server
 from meshgen.model.plan import GatewayPlan, MeshPlan, Metadata, ServicePlan
 from meshgen.model.routes import Destination, RouteRule
@@ -334,19 +335,20 @@ _PRINTED_WHEN_SET = {
 def as_data(document: Document) -> dict[str, Any]:
     """The document the built-in template writes, as data, without writing or reading
     text: the templates print every value with the YAML-safe writer, which reads back as
-    the same value (a property the tests check on hostile values and on every example)."""
+    the same value (a property the tests check on hostile values and on every example).
+    A null in a mapping is left out, as the API server drops it."""
     if document.raw is not None:
-        raw: dict[str, Any] = _plain(document.raw)
+        raw: dict[str, Any] = prune_nulls(document.raw)
         return raw
     context = document.context
     if document.template in WORKLOAD_TEMPLATES:
         data = {
             "apiVersion": context["api_version"],
             "kind": context["kind"],
-            "metadata": _plain(context["metadata"]),
+            "metadata": prune_nulls(context["metadata"]),
         }
         if document.template not in WITHOUT_SPEC:
-            data["spec"] = _plain(context["spec"])
+            data["spec"] = prune_nulls(context["spec"])
         return data
     spec = {
         key: value
@@ -357,20 +359,6 @@ def as_data(document: Document) -> dict[str, Any]:
     return {
         "apiVersion": context["api_version"],
         "kind": context["kind"],
-        "metadata": _plain(context["metadata"]),
-        "spec": _plain(spec),
+        "metadata": prune_nulls(context["metadata"]),
+        "spec": prune_nulls(spec),
     }
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with JSON's shapes only (tuples become lists), as a YAML reader gives."""
-    if isinstance(value, dict):
-        return {
-            key: _plain(item) if isinstance(item, _NESTED) else item for key, item in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) if isinstance(item, _NESTED) else item for item in value]
-    return value
-
-
-_NESTED = (dict, list, tuple)

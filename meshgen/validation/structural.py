@@ -7,7 +7,7 @@ check a manifest as ``kubectl apply`` with strict field validation would:
   its properties), except under ``x-kubernetes-preserve-unknown-fields``;
 - ``x-kubernetes-int-or-string`` accepts an integer or a string;
 - null values are dropped before validation, as the API server prunes them, unless the
-  field is ``nullable`` (see :func:`prune_nulls`);
+  field is ``nullable`` (see :mod:`meshgen.manifests.nulls`);
 - ``x-kubernetes-validations`` (CEL rules) are collected separately: JSON Schema cannot
   express them.
 """
@@ -62,33 +62,3 @@ def to_json_schema(node: Any, in_junctor: bool = False) -> Any:
     ):
         out["additionalProperties"] = False
     return out
-
-
-def drop_nulls(value: Any) -> Any:
-    """``value`` itself, with every null inside a mapping removed in place, as the API
-    server prunes them: for documents the caller owns (a copy of a large mesh would
-    double what is held)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if None in item.values():
-                for key in [k for k, v in item.items() if v is None]:
-                    del item[key]
-            stack.extend([v for v in item.values() if isinstance(v, (dict, list))])
-        elif isinstance(item, list):
-            stack.extend([v for v in item if isinstance(v, (dict, list))])
-    return value
-
-
-def prune_nulls(value: Any) -> Any:
-    """The value with every null inside a mapping dropped, as the API server prunes them."""
-    if isinstance(value, dict):
-        return {
-            k: prune_nulls(v) if isinstance(v, (dict, list)) else v
-            for k, v in value.items()
-            if v is not None
-        }
-    if isinstance(value, list):
-        return [prune_nulls(item) if isinstance(item, (dict, list)) else item for item in value]
-    return value

@@ -18,6 +18,7 @@ from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean
 from meshgen.manifests import Manifest, group_of, is_istio
 from meshgen.manifests.index import MeshIndex
 from meshgen.manifests.meshconfig import MeshConfig, read_mesh_config
+from meshgen.manifests.nulls import drop_nulls, prune_nulls
 from meshgen.manifests.sources import (
     STDIN,
     Source,
@@ -30,7 +31,6 @@ from meshgen.manifests.sources import (
 from meshgen.releases import ISTIO_RELEASE, NEWER_ISTIO_FIELDS
 from meshgen.validation.apiserver import refusals
 from meshgen.validation.schemaset import SchemaSet, bundled
-from meshgen.validation.structural import drop_nulls, prune_nulls
 
 if TYPE_CHECKING:
     from meshgen.rendering import Rendered
@@ -220,6 +220,8 @@ def _validate_document(
     schemas: SchemaSet,
     report: Report,
     at: tuple[Any, ...] = (),
+    *,
+    without_nulls: bool = False,
 ) -> None:
     problem = _not_a_resource(document)
     if problem is not None:
@@ -229,7 +231,9 @@ def _validate_document(
     api_version, kind = manifest.api_version, manifest.kind
     if kind == "List" and api_version == "v1" and isinstance(document.get("items"), list):
         for i, item in enumerate(document["items"]):  # what kubectl get -o yaml writes
-            _validate_document(source, index, item, schemas, report, (*at, "items", i))
+            _validate_document(
+                source, index, item, schemas, report, (*at, "items", i), without_nulls=without_nulls
+            )
         return
     validator = schemas.validator(api_version, kind)
     if validator is None:
@@ -249,7 +253,9 @@ def _validate_document(
         return
     report.checked.append(manifest.resource)
     # Every caller's documents are its own (read from a file, or rendered for this check).
-    pruned = schemas.defaulted(api_version, kind, drop_nulls(document))
+    pruned = schemas.defaulted(
+        api_version, kind, document if without_nulls else drop_nulls(document)
+    )
     found: list[Finding] = []
     if validator.verdict(pruned) is not True:  # rejected or undecided: explain it in full
         odd = key_not_text(document)
@@ -384,17 +390,31 @@ def _validate_model(source: Source, schemas: SchemaSet, report: Report) -> None:
     rendered = render_loaded(loaded, source=source.name)
     from meshgen.rendering.placement import RenderedSource
 
-    _check_documents(RenderedSource.of(rendered, source), rendered.documents, schemas, report)
+    _check_documents(
+        RenderedSource.of(rendered, source),
+        rendered.documents,
+        schemas,
+        report,
+        without_nulls=True,
+    )
 
 
 def _check_documents(
-    source: Source, documents: Sequence[Any], schemas: SchemaSet, report: Report
+    source: Source,
+    documents: Sequence[Any],
+    schemas: SchemaSet,
+    report: Report,
+    *,
+    without_nulls: bool = False,
 ) -> None:
-    """Validate documents already parsed from ``source``, findings in position order."""
+    """Validate documents already parsed from ``source``, findings in position order;
+    ``without_nulls``: they hold no null in a mapping (rendered documents)."""
     first = len(report.findings)
     for index, document in enumerate(documents):
         if document is not None:
-            _validate_document(source, index, document, schemas, report)
+            _validate_document(
+                source, index, document, schemas, report, without_nulls=without_nulls
+            )
     report.findings[first:] = sorted(report.findings[first:], key=lambda f: (f.line, f.column))
 
 
@@ -451,14 +471,13 @@ def validate_text(
 def validate_rendered(
     rendered: Rendered, model: Source, schemas: SchemaSet | None = None
 ) -> Report:
-    """Validate what a render produced (the documents already read from its text), as a
-    mesh of its own, findings placed in the model. Nulls inside the documents are
-    dropped, as the API server drops them."""
+    """Validate what a render produced (its documents, which hold no nulls), as a mesh
+    of its own, findings placed in the model."""
     from meshgen.rendering.placement import RenderedSource
 
     report = Report(files=1)
     output = RenderedSource.of(rendered, model)
-    _check_documents(output, rendered.documents, schemas or bundled(), report)
+    _check_documents(output, rendered.documents, schemas or bundled(), report, without_nulls=True)
     analyze_mesh(report)
     return report
 
