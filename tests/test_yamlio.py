@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meshgen import yamlio
 
@@ -228,3 +230,41 @@ def test_loading_leaves_no_garbage_for_the_collector() -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 150 + "]" * 150 + "\n",
+        "".join("  " * i + f"k{i}:\n" for i in range(150)) + "  " * 150 + "v\n",
+        "- " * 150 + "x\n",
+        "? " * 150 + "x\n",
+        "q: '[[[[ ]]]]'\nb:\n" + "-   " * 150 + "x\n",
+        "a: 日本\nb:\n" + "- " * 60 + "[" * 60 + "x" + "]" * 60 + "\n",
+    ],
+    ids=["flow", "indented", "compact", "compact keys", "quoted brackets", "mixed"],
+)
+def test_every_way_of_nesting_deep_is_refused(text: str) -> None:
+    _, problem = yamlio.load_all_partial(text, "f.yaml")
+    assert problem is not None and "nests deeper than 100 levels" in problem.message
+
+
+NESTING_PIECES = ["[", "]", "{", "}", "- ", "? ", ": ", "-\t", "  ", "\n", "a", "'", ",", "日"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(NESTING_PIECES), max_size=60).map("".join))
+def test_the_quick_depth_test_misses_no_text_that_nests_too_deep(text: str) -> None:
+    limits = yamlio.Limits(max_depth=4)
+    if yamlio._depth_finding(text, "f.yaml", limits) is not None:
+        assert yamlio._may_nest_too_deep(text, limits)
+
+
+@given(st.lists(st.sampled_from(NESTING_PIECES), max_size=60).map("".join))
+def test_bracket_depth_is_the_deepest_running_count(text: str) -> None:
+    depth = deepest = 0
+    for char in text:
+        if char in "[]{}":
+            depth += 1 if char in "[{" else -1
+            deepest = max(deepest, depth)
+    assert yamlio._bracket_depth(text.encode()) == deepest

@@ -11,6 +11,8 @@ findings.
 from __future__ import annotations
 
 import codecs
+import itertools
+import operator
 import os
 import re
 import stat
@@ -369,8 +371,24 @@ def _shape_problem(document: Any, limits: Limits) -> str | None:
     return None
 
 
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_TWO_INDICATORS = re.compile(r"[-?:][ \t]+[-?:][ \t]")
+# Each bracket as a byte one above its step in depth: an opening one 2, a closing one 0;
+# every other byte is deleted (no byte of a multi-byte UTF-8 character is a bracket).
+_BRACKET_STEPS = bytes(2 if b in b"[{" else 0 for b in range(256))
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# Every indicator that can open a collection in place as "-", every blank as " ".
+_INDICATORS_AND_BLANKS = bytes(
+    ord("-") if b in b"-?:" else ord(" ") if b in b" \t" else ord("x") for b in range(256)
+)
+_TWO_INDICATORS = re.compile(rb"- +- ")
+
+
+def _bracket_depth(data: bytes) -> int:
+    """The deepest bracket nesting of UTF-8 text, counting every bracket (quoted too)."""
+    steps = data.translate(_BRACKET_STEPS, _NOT_BRACKETS)
+    # The running sum of the bytes, less one per bracket so far, is the depth.
+    return max(
+        0, max(map(operator.sub, itertools.accumulate(steps), itertools.count(1)), default=0)
+    )
 
 
 def _may_nest_too_deep(text: str, limits: Limits) -> bool:
@@ -380,18 +398,18 @@ def _may_nest_too_deep(text: str, limits: Limits) -> bool:
     A document's depth is at most its bracket nesting plus twice its deepest
     indentation plus one (indentless sequences hang off a key without indenting).
     """
-    depth = deepest = 0
-    for bracket in _NOT_BRACKETS.sub("", text):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
+    data = text.encode("utf-8", "surrogatepass")
+    deepest = _bracket_depth(data)
     indent = max(0, (limits.max_depth - deepest) // 2 - 1)
-    if deepest > limits.max_depth or re.search(rf"^ {{{indent},}}\S", text, re.M):
+    spaces = " " * indent  # a line indented this far (or further), found as plain text
+    if deepest > limits.max_depth or text.startswith(spaces) or f"\n{spaces}" in text:
         return True
     # Compact nesting ("- - - x", "? ? x") nests without brackets or indentation; text
     # without two indicators in a row has none (a quick scan first, the costly one then).
-    if _TWO_INDICATORS.search(text) is None:
+    marks = data.translate(_INDICATORS_AND_BLANKS)
+    if _TWO_INDICATORS.search(marks) is None:
         return False
-    return re.search(rf"(?:[-?:][ \t]+){{{indent},}}", text) is not None
+    return re.search(rb"(?:- +){%d,}" % indent, marks) is not None
 
 
 def _depth_finding(text: str, filename: str, limits: Limits) -> Finding | None:
