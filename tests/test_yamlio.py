@@ -176,6 +176,8 @@ def test_the_loader_builds_each_alias_once() -> None:
         ("a: !custom x\n", "YAML tag !custom is not allowed", 1),
         ("a: !!set {x}\n", "YAML tag !!set is not allowed", 1),
         ("a:\n  <<: 1\n", "YAML syntax error", 2),
+        ("a: !!int\n", "'' cannot be read as !!int", 1),
+        ("a: [1, !!bool x]\n", "'x' cannot be read as !!bool", 1),
     ],
 )
 def test_the_loader_refuses_what_a_manifest_cannot_hold(text: str, message: str, line: int) -> None:

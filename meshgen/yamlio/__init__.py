@@ -123,7 +123,17 @@ def _fast_loader() -> Any:
                     constructor = constructors.get(tag)
                     if constructor is None:
                         return self.construct_object(node, deep=True)
-                    data = constructor(self, node)
+                    try:
+                        data = constructor(self, node)
+                    except (ValueError, TypeError, OverflowError, LookupError):  # `!!int x`
+                        shown = tag.replace("tag:yaml.org,2002:", "!!")
+                        raise ConstructorError(
+                            None,
+                            None,
+                            f"{node.value!r} cannot be read as {shown}; fix the value or "
+                            "remove the tag",
+                            node.start_mark,
+                        ) from None
                     if len(scalars) < 100_000:
                         scalars[scalar] = data
                     return data
