@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,48 @@ def test_the_loader_refuses_what_a_manifest_cannot_hold(text: str, message: str,
     _, problem = yamlio.load_all_partial(text, "f.yaml")
     assert problem is not None and message in problem.message, problem
     assert problem.line == line
+
+
+YAML_PIECES = [
+    "a", "b", "1", "0x1f", "1.5", "true", "null", "~", "'q'", '"d\\n"', ": ", "- ", "\n",
+    "  ", "---\n", "...\n", "[", "]", "{", "}", ", ", "!!str ", "!!int ", "!!map ", "!x ",
+    "? ", " #c", "|\n  t\n", "2001-12-14", "&a ", "*a", "<<: ", "\t", "%YAML 1.1\n",
+]  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=40).map("".join))
+def test_reading_events_gives_what_reading_nodes_gives(text: str) -> None:
+    """Documents, the first problem and its place: the same from libyaml's events as
+    from its node tree, or the events leave the text to the nodes."""
+    limits = yamlio.DEFAULT_LIMITS
+    try:
+        from_events = yamlio._read(text, "f.yaml", limits, from_events=True, check_shape=False)
+    except yamlio.NeedsNodes:
+        return
+    from_nodes = yamlio._read(text, "f.yaml", limits, from_events=False, check_shape=False)
+    assert repr(from_events) == repr(from_nodes)
+
+
+def test_reading_a_large_document_never_holds_its_node_tree() -> None:
+    import tracemalloc
+
+    text = "services:\n" + "".join(
+        f"  s{i}:\n    subsets: [v1, v2]\n    routes: [{{route: v1, timeout: 1s}}]\n"
+        for i in range(2000)
+    )
+
+    def peak(read: Callable[[], object]) -> int:
+        tracemalloc.start()
+        try:
+            read()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    limits = yamlio.DEFAULT_LIMITS
+    nodes = peak(lambda: yamlio._read(text, "f", limits, from_events=False, check_shape=False))
+    assert peak(lambda: yamlio.load_all(text)) < nodes / 2
 
 
 def test_a_collection_that_holds_itself_is_refused() -> None:

@@ -47,21 +47,40 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+class NeedsNodes(Exception):
+    """Raised by the event builder for text only the node builder reads as PyYAML does."""
+
+
+_UNSET = object()
+
+
 def _fast_loader() -> Any:
     """PyYAML's C safe loader, refusing duplicate keys (built once, on first use).
 
-    libyaml parses and composes the nodes; building data from them is PyYAML's
-    pure-Python constructor, whose general machinery (a generator per collection, a
-    memo per node, a regex match per plain scalar to find its type) costs as much as the
-    parse. Plain mappings, sequences and strings are therefore built by one tight walk,
-    a plain scalar's type is remembered by its text and a number's value likewise; every
-    other tag, and every error, goes through PyYAML's own constructors.
+    PyYAML's pure-Python constructor, whose general machinery (a generator per
+    collection, a memo per node, a regex match per plain scalar to find its type) costs
+    as much as libyaml's parse, is kept for what needs it. Most text is built straight
+    from libyaml's parse events (:meth:`documents_from_events`), without the node tree
+    that would hold a document three times over; text with anchors, merge keys or odd
+    keys is built from the nodes by one tight walk. Either way a plain scalar's type is
+    remembered by its text and a number's value likewise; every other tag, and every
+    error, goes through PyYAML's own constructors.
     """
     cached = _local.__dict__.get("fast_loader")
     if cached is not None:
         return cached
     import yaml
     from yaml.constructor import ConstructorError
+    from yaml.events import (
+        AliasEvent,
+        DocumentEndEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+    )
     from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -105,38 +124,107 @@ def _fast_loader() -> Any:
                 refuse_duplicate(node, own)
             return built
 
+        def scalar(self, node: Any) -> Any:
+            """A scalar that is not a string: a number, boolean, null or date (immutable,
+            so remembered by its tag and text), or an error for any other tag."""
+            scalar = (node.tag, node.value)
+            if scalar in scalars:
+                return scalars[scalar]
+            constructor = self.yaml_constructors.get(node.tag)
+            if constructor is None:
+                return self.construct_object(node, deep=True)
+            try:
+                data = constructor(self, node)
+            except (ValueError, TypeError, OverflowError, LookupError):  # `!!int x`, `!!bool`
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise ConstructorError(
+                    None,
+                    None,
+                    f"{node.value!r} cannot be read as {tag}; fix the value or remove the tag",
+                    node.start_mark,
+                ) from None
+            if len(scalars) < 100_000:
+                scalars[scalar] = data
+            return data
+
+        def documents_from_events(self) -> Iterator[Any]:
+            """Each document built straight from libyaml's parse events, its node tree
+            never held (a quarter of the memory, and faster to build).
+
+            What this builder leaves to the node builder it raises NeedsNodes for:
+            anchors, aliases and merge keys, tagged collections, keys it cannot place (a
+            key written twice, a collection as a key), and scalars their tag refuses
+            (the node builder reports them after any syntax error, where it finds them).
+            """
+            get_event, resolve = self.get_event, self.resolve
+            enclosing: list[tuple[Any, Any]] = []  # each open collection and its key
+            collection: Any = None  # the innermost open one; None between documents
+            key: Any = _UNSET  # a mapping's key read, its value not yet
+            root: Any = None
+            while True:
+                event = get_event()
+                kind = type(event)
+                if kind is ScalarEvent:
+                    if event.anchor is not None:
+                        raise NeedsNodes
+                    tag, value = event.tag, event.value
+                    if tag is None or tag == "!":
+                        tag = resolve(ScalarNode, value, event.implicit)
+                    if tag == merge_tag:
+                        raise NeedsNodes
+                    if tag != str_tag:
+                        value = scalars.get((tag, value), _UNSET)
+                        if value is _UNSET:
+                            node = ScalarNode(
+                                tag, event.value, event.start_mark, event.end_mark, event.style
+                            )
+                            try:
+                                value = self.scalar(node)
+                            except ConstructorError:  # said after any syntax error, as
+                                raise NeedsNodes from None  # the node builder says it
+                elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                    if event.anchor is not None or event.tag not in (None, "!"):
+                        raise NeedsNodes
+                    enclosing.append((collection, key))
+                    collection = {} if kind is MappingStartEvent else []
+                    key = _UNSET
+                    continue
+                elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                    value = collection
+                    collection, key = enclosing.pop()
+                elif kind is DocumentEndEvent:
+                    yield root
+                    continue
+                elif kind is StreamEndEvent:
+                    return
+                elif kind is AliasEvent:
+                    raise NeedsNodes
+                else:  # the start of the stream or of a document
+                    continue
+                if collection is None:
+                    root = value
+                elif type(collection) is list:
+                    collection.append(value)
+                elif key is _UNSET:
+                    if type(value) is dict or type(value) is list:
+                        raise NeedsNodes
+                    key = value
+                elif key in collection:
+                    raise NeedsNodes
+                else:
+                    collection[key] = value
+                    key = _UNSET
+
         def construct_document(self, node: Any) -> Any:
             # A collection is built once however many aliases point to it (an alias
             # bomb stays as small as its text), and before its items, so a collection
             # that holds itself is the same object inside, as PyYAML builds it.
             built: dict[Any, Any] = {}
-            constructors = self.yaml_constructors
 
             def build(node: Any) -> Any:
                 kind, tag = type(node), node.tag
                 if kind is ScalarNode:
-                    if tag == str_tag:
-                        return node.value
-                    scalar = (tag, node.value)  # a number, boolean, null or date: immutable
-                    if scalar in scalars:
-                        return scalars[scalar]
-                    constructor = constructors.get(tag)
-                    if constructor is None:
-                        return self.construct_object(node, deep=True)
-                    try:
-                        data = constructor(self, node)
-                    except (ValueError, TypeError, OverflowError, LookupError):  # `!!int x`
-                        shown = tag.replace("tag:yaml.org,2002:", "!!")
-                        raise ConstructorError(
-                            None,
-                            None,
-                            f"{node.value!r} cannot be read as {shown}; fix the value or "
-                            "remove the tag",
-                            node.start_mark,
-                        ) from None
-                    if len(scalars) < 100_000:
-                        scalars[scalar] = data
-                    return data
+                    return node.value if tag == str_tag else self.scalar(node)
                 if node in built:
                     return built[node]
                 if kind is MappingNode and tag == map_tag:
@@ -466,10 +554,13 @@ def _deeper_than(events: Iterator[Any], filename: str, limits: Limits) -> Findin
     return None
 
 
-def _documents(loader: Any) -> Iterator[Any]:
+def _documents(loader: Any, from_events: bool) -> Iterator[Any]:
     try:
-        while loader.check_data():
-            yield loader.get_data()
+        if from_events:
+            yield from loader.documents_from_events()
+        else:
+            while loader.check_data():
+                yield loader.get_data()
     finally:
         loader.dispose()
 
@@ -487,18 +578,31 @@ def load_all_partial(
 ) -> tuple[list[Any], Finding | None]:
     """The documents of a stream up to the first problem, and that problem if any: a
     YAML error, or a document over the limits (which is not returned)."""
+    may_nest_too_deep = _may_nest_too_deep(text, limits)
+    too_deep = _depth_finding(text, filename, limits) if may_nest_too_deep else None
+    if too_deep is not None:
+        return [], too_deep
+    # Anchors, aliases and merge keys are read from the node tree, whose shape is
+    # checked (aliases can repeat a collection past the limits); all else from events.
+    check_shape = may_nest_too_deep or "&" in text
+    if not check_shape and "<<" not in text:
+        try:
+            return _read(text, filename, limits, from_events=True, check_shape=False)
+        except NeedsNodes:
+            pass
+    return _read(text, filename, limits, from_events=False, check_shape=check_shape)
+
+
+def _read(
+    text: str, filename: str, limits: Limits, *, from_events: bool, check_shape: bool
+) -> tuple[list[Any], Finding | None]:
     from yaml import YAMLError
 
     documents: list[Any] = []
-    may_nest_too_deep = _may_nest_too_deep(text, limits)
-    check_shape = may_nest_too_deep or "&" in text
-    too_deep = _depth_finding(text, filename, limits) if may_nest_too_deep else None
-    if too_deep is not None:
-        return documents, too_deep
     try:
         loader = _fast_loader()(text)  # a safe loader
         loader.merges = "<<" in text
-        for document in _documents(loader):
+        for document in _documents(loader, from_events):
             if len(documents) == limits.max_documents:
                 return documents, Finding(
                     "MG003",
