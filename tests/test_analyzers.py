@@ -102,3 +102,28 @@ def test_a_model_and_its_rendered_file_do_not_conflict(tmp_path: Path) -> None:
     assert run("render", str(model), "-o", str(rendered))[0] == 0
     code, out, _ = run("validate", str(model), str(rendered))
     assert (code, out.splitlines()[-1]) == (0, "no problems in 2 files (4 resources checked)")
+
+
+def _entry(name: str, namespace: str, export_to: str, protocol: str) -> str:
+    return (
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"
+        f"metadata: {{name: {name}, namespace: {namespace}}}\n"
+        f"spec:\n  hosts: [api.example.com]\n  exportTo: {export_to}\n  resolution: DNS\n"
+        f"  addresses: [203.0.113.8]\n  ports: [{{number: 8443, name: p, protocol: {protocol}}}]\n"
+    )
+
+
+def test_protocol_conflicts_are_compared_per_export_scope_as_istio_compares_them(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "own namespaces": ('["."]', '["."]', 0),  # each seen only at home
+        "one everywhere": ('["*"]', '["."]', 2),
+        "star among others": ('["*", "x"]', '["."]', 2),  # `*` alone counts
+        "both hidden": ('["~"]', '["~"]', 2),  # Istio compares `~` as a scope of its own
+    }
+    for name, (first, second, reported) in cases.items():
+        text = _entry("a", "one", first, "HTTP") + "---\n" + _entry("b", "two", second, "HTTPS")
+        files = _files(tmp_path, se=text)
+        _, out, _ = run("validate", files["se"])
+        assert len(_lines(out, "MG2435")) == reported, name

@@ -175,13 +175,6 @@ def in_mesh(manifest: Manifest, namespaces: dict[str, dict[str, Any]]) -> bool:
     return labels.get("istio-injection") == "enabled" or ambient_namespace(labels)
 
 
-def export_scopes_of(entry: Manifest) -> list[str]:
-    scopes = [str(s) for s in sequence(entry.spec.get("exportTo"))]
-    if not scopes or "*" in scopes:
-        return ["*"]
-    return [entry.namespace if s == "." else s for s in scopes]
-
-
 def with_code(
     mesh: MeshIndex, walk: Callable[[MeshIndex], Iterator[tuple[str, Problem]]], istio: str
 ) -> Iterator[Problem]:

@@ -7,10 +7,18 @@ from collections.abc import Iterator
 
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.index import MeshIndex
-from meshgen.validation.rules.analyzers.lookups import (
-    export_scopes_of,
-)
 from meshgen.validation.rules.registry import WARNING, Problem, rule
+
+
+def _protocol_scopes(entry: Manifest) -> list[str]:
+    """The scopes in which Istio's protocol-conflict analyzer compares a ServiceEntry: its
+    exportTo as written (`.` its namespace), or only `*` when that is among them. Unlike
+    visibility (:func:`meshgen.manifests.hosts.export_scopes`), `~` is a scope of its own
+    there: two entries exported to `~` are compared."""
+    scopes = [str(s) for s in sequence(entry.spec.get("exportTo"))]
+    if not scopes or "*" in scopes:
+        return ["*"]
+    return [entry.namespace if s == "." else s for s in scopes]
 
 
 @rule(
@@ -26,7 +34,7 @@ def conflicting_service_entry_protocols(mesh: MeshIndex) -> Iterator[Problem]:
     with different protocols: which one a proxy uses is undefined."""
     found: dict[tuple[str, str, int], list[tuple[str, Manifest]]] = defaultdict(list)
     for entry in mesh.of_kind("ServiceEntry"):
-        for scope in export_scopes_of(entry):
+        for scope in _protocol_scopes(entry):
             for host in sequence(entry.spec.get("hosts")):
                 for port in sequence(entry.spec.get("ports")):
                     number = mapping(port).get("number")
