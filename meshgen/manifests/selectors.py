@@ -14,6 +14,11 @@ def carries(labels: dict[str, Any], wanted: dict[str, Any]) -> bool:
     return all(labels.get(k) == v for k, v in wanted.items())
 
 
+def selector_text(labels: dict[str, Any]) -> str:
+    """Labels a selector wants, as messages show them: ``app: reviews, version: v1``."""
+    return ", ".join(f"{key}: {value}" for key, value in labels.items()) or "every pod"
+
+
 def selects(selector: Any, labels: dict[str, Any]) -> bool:
     """Whether a LabelSelector selects an object with ``labels``: an absent or empty
     selector selects everything; one the API server would refuse selects nothing."""

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from meshgen.manifests.ports import HTTP_PROTOCOLS, PROTOCOLS
 from meshgen.manifests.ports import port_protocol as protocol_of
-from meshgen.manifests.selectors import carries
+from meshgen.manifests.selectors import carries, selector_text
 from meshgen.model.issues import ModelIssue
 from meshgen.model.mesh import ServicePort
 from meshgen.model.plan import MeshPlan, ServicePlan
@@ -29,10 +29,6 @@ def port_protocol(port: ServicePort) -> str | None:
     if port.protocol not in (None, "TCP", "UDP"):
         return port.protocol.lower()  # SCTP: never HTTP
     return protocol_of(port.name, port.app_protocol, port.protocol, port.number)
-
-
-def _labels(labels: dict[str, str]) -> str:
-    return ", ".join(f"{key}: {value}" for key, value in labels.items())
 
 
 Pod = tuple[ServicePlan, DeploymentPlan]
@@ -83,7 +79,7 @@ def _check_writable(service: ServicePlan) -> Iterator[ModelIssue]:
                 "MG032",
                 deployment.path,
                 f"the pods of Deployment '{deployment.name}' lose the labels it selects them "
-                f"by ({_labels(deployment.selector)}): Kubernetes refuses such a Deployment; "
+                f"by ({selector_text(deployment.selector)}): Kubernetes refuses such a Deployment; "
                 "change them in the subset's labels, not in raw",
             )
         if deployment.workload.image is None:
@@ -123,7 +119,7 @@ def _check_selected(service: ServicePlan, pods: Pods) -> Iterator[ModelIssue]:
         yield ModelIssue(
             "MG029",
             selector_path,
-            f"the Service selects {_labels(selector)}, which no pod the model deploys "
+            f"the Service selects {selector_text(selector)}, which no pod the model deploys "
             "carries: requests to it find no endpoint",
         )
     if workloads.writes_service:
@@ -132,7 +128,7 @@ def _check_selected(service: ServicePlan, pods: Pods) -> Iterator[ModelIssue]:
                 yield ModelIssue(
                     "MG031",
                     selector_path,
-                    f"the Service selects {_labels(selector)}, which the pods of service "
+                    f"the Service selects {selector_text(selector)}, which the pods of service "
                     f"'{other.key}' (Deployment '{deployment.name}') carry too: requests to "
                     f"'{service.key}' would reach them; select by the app label",
                 )
@@ -142,7 +138,7 @@ def _check_selected(service: ServicePlan, pods: Pods) -> Iterator[ModelIssue]:
             yield ModelIssue(
                 "MG029",
                 (*service.path, "subsets", name),
-                f"subset '{name}' selects {_labels(wanted)}, which no pod the model deploys "
+                f"subset '{name}' selects {selector_text(wanted)}, which no pod the model deploys "
                 "carries: requests routed to it fail with 503 (no healthy upstream)",
             )
 
@@ -172,7 +168,7 @@ def _check_overlaps(pods: Pods) -> Iterator[ModelIssue]:
             other.path,
             f"Deployment '{other.name}' and Deployment '{deployment.name}' "
             f"({'' if same else f'of service {owner.key!r}, '}"
-            f"{_labels(deployment.selector)}) select each other's pods: {hint}",
+            f"{selector_text(deployment.selector)}) select each other's pods: {hint}",
         )
 
 

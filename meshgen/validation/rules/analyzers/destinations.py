@@ -7,6 +7,7 @@ from typing import Any
 
 from meshgen.manifests import mapping, sequence
 from meshgen.manifests.index import MeshIndex
+from meshgen.manifests.selectors import selector_text
 from meshgen.validation.rules.analyzers.lookups import (
     destination_service,
 )
@@ -65,10 +66,9 @@ def subset_selects_no_pod(mesh: MeshIndex) -> Iterator[Problem]:
             subset = mapping(subset)
             selector = {**base, **mapping(subset.get("labels"))}
             if not mesh.selects_pods(selector):
-                shown = ", ".join(f"{k}: {v}" for k, v in selector.items()) or "any pod"
                 yield Problem(
                     ("spec", "subsets", i),
-                    f"subset '{subset.get('name')}' selects {shown}, which no pod in the "
+                    f"subset '{subset.get('name')}' selects {selector_text(selector)}, which no pod in the "
                     "input carries: requests routed to it fail with 503 (no healthy upstream)",
                     entry,
                     severity,

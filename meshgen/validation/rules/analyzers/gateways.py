@@ -12,10 +12,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.certificates import validity
 from meshgen.manifests.index import MeshIndex
-from meshgen.manifests.selectors import carries
-from meshgen.validation.rules.analyzers.lookups import (
-    selector_text,
-)
+from meshgen.manifests.selectors import carries, selector_text
 from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from meshgen.manifests import Manifest, mapping, sequence
 from meshgen.manifests.hosts import fqdn, seen_from
 from meshgen.manifests.index import MeshIndex, pod_template
+from meshgen.manifests.selectors import selector_text
 from meshgen.validation.rules.registry import WARNING, Problem
 
 
@@ -48,10 +49,6 @@ def destination_service(mesh: MeshIndex, rule: Manifest) -> Manifest | None:
         return None
     scopes = seen_from(rule.spec.get("exportTo"), rule.namespace)
     return mesh.destination(fqdn(host, rule.namespace), scopes)
-
-
-def selector_text(selector: dict[str, Any]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in selector.items()) or "every pod"
 
 
 # Namespaces whose objects Istio's analysis never sees, and the labels of Istio's own.

@@ -8,7 +8,7 @@ from typing import Any
 
 from meshgen.manifests import Manifest, group_of, mapping, sequence
 from meshgen.manifests.index import GATEWAY_API, MeshIndex
-from meshgen.manifests.selectors import carries
+from meshgen.manifests.selectors import carries, selector_text
 from meshgen.validation.rules.analyzers.lookups import (
     ambient_namespace,
     ambient_pod,
@@ -16,7 +16,6 @@ from meshgen.validation.rules.analyzers.lookups import (
     namespace_labels,
     selecting_nothing,
     selecting_one_pod,
-    selector_text,
     sidecar_scope,
 )
 from meshgen.validation.rules.registry import ERROR, WARNING, Problem, rule
