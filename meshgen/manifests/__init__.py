@@ -9,6 +9,7 @@ cross-resource checks and explain look things up in.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,15 @@ def mapping(value: Any) -> dict[Any, Any]:
 def sequence(value: Any) -> list[Any]:
     """``value`` if it is a list, else an empty one."""
     return value if isinstance(value, list) else []
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str)
+
+
+def canonical(value: Any) -> str:
+    """``value`` as text that is equal for equal data whatever the order of its keys: a
+    key to compare or remember values by."""
+    return _CANONICAL.encode(value)
 
 
 def group_of(api_version: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from meshgen.manifests import canonical
 from meshgen.validation.cel_library import library
 
 Path = tuple[str | int, ...]
@@ -208,11 +209,11 @@ def _memoised_outcome(rule: str, value: Any, schema: Any) -> bool | str:
         part = {n: value[n] for n in read if n in value}
         if _size(part, _MEMO_SIZE) > _MEMO_SIZE:
             return _outcome(rule, value, schema)
-        key = (rule, id(schema), json.dumps(part, sort_keys=True, default=str))
+        key = (rule, id(schema), canonical(part))
     elif _size(value, _MEMO_SIZE) > _MEMO_SIZE:
         return _outcome(rule, value, schema)
     else:
-        key = (rule, id(schema), json.dumps(value, sort_keys=True, default=str))
+        key = (rule, id(schema), canonical(value))
     found = _memo.get(key)
     if found is None:
         found = _outcome(rule, value, schema)

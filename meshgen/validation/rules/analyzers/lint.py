@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 
-from meshgen.manifests import Manifest, mapping
+from meshgen.manifests import Manifest, canonical, mapping
 from meshgen.manifests.hosts import applies_to_mesh, fqdn
 from meshgen.manifests.index import MeshIndex
 from meshgen.validation.rules.analyzers.lookups import (
@@ -30,7 +29,7 @@ def identical_subsets(mesh: MeshIndex) -> Iterator[Problem]:
     for entry in mesh.of_kind("DestinationRule"):
         seen: dict[str, str] = {}
         for i, subset in enumerate(entry.spec.get("subsets") or []):
-            key = json.dumps(mapping(mapping(subset).get("labels")), sort_keys=True)
+            key = canonical(mapping(mapping(subset).get("labels")))
             name = mapping(subset).get("name")
             if key in seen:
                 yield Problem(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from meshgen.manifests import canonical
 from meshgen.validation.rules import primitives as p
 from meshgen.validation.rules.registry import WARNING, Found, Problem, rule
 from meshgen.validation.rules.virtualservice.walk import VS, matches, rule_name, rules
@@ -19,7 +19,7 @@ def _comparable(match: dict[str, Any], kind: str = "http") -> str:
     compared = {k: v for k, v in match.items() if k != "name"}
     if kind == "http":
         compared.setdefault("method", {"exact": "GET"})
-    return json.dumps(compared, sort_keys=True)
+    return canonical(compared)
 
 
 @rule(
