@@ -675,13 +675,13 @@ def _schemas(args: argparse.Namespace, io: Streams) -> int:
     from pathlib import Path
 
     from meshgen._output import write_atomic
-    from meshgen.validation.crds import bundle, schemas_from_crds
+    from meshgen.validation.crds import bundle, digest, schemas_from_crds
     from meshgen.yamlio import read_text
 
     text = read_text(args.crds)
     schemas = schemas_from_crds(text, args.crds)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.output, bundle(schemas, Path(args.crds).name, text))
+    write_atomic(args.output, bundle(schemas, Path(args.crds).name, digest(text)))
     kinds = sorted({kind for _, kind in schemas})
     print(f"stored {len(schemas)} schemas ({len(kinds)} kinds) in {args.output}", file=io.stderr)
     return EXIT_OK

@@ -71,14 +71,20 @@ def _local_refs_only(schema: dict[str, Any], filename: str) -> dict[str, Any]:
     return schema
 
 
-def bundle(schemas: dict[tuple[str, str], dict[str, Any]], source: str, text: str) -> str:
-    """Imported schemas as one JSON file, for ``validate --crds`` to reuse quickly."""
+def digest(text: str) -> str:
+    """The SHA-256 of CRD text, which a bundle records and the cache is keyed by."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bundle(schemas: dict[tuple[str, str], dict[str, Any]], source: str, sha256: str) -> str:
+    """Imported schemas as one JSON file, for ``validate --crds`` to reuse quickly;
+    ``sha256`` is the :func:`digest` of the CRD text they come from."""
     return (
         json.dumps(
             {
                 "format": BUNDLE_FORMAT,
                 "source": source,
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                "sha256": sha256,
                 "schemas": [
                     {"apiVersion": api_version, "kind": kind, "schema": schema}
                     for (api_version, kind), schema in sorted(schemas.items())
@@ -130,12 +136,12 @@ def _cached_schemas_from_crds(text: str, path: str) -> dict[tuple[str, str], dic
     A cache that cannot be read or written is passed over: the YAML is the truth.
     """
     folder = cache_folder()
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    stored = folder / "crds" / f"{digest}.json" if folder is not None else None
+    sha256 = digest(text)
+    stored = folder / "crds" / f"{sha256}.json" if folder is not None else None
     if stored is not None:
         try:
             cached = stored.read_text(encoding="utf-8")
-            if f'"sha256":"{digest}"' in cached:
+            if f'"sha256":"{sha256}"' in cached:
                 return _bundle_schemas(cached, str(stored))
         except (OSError, UnicodeDecodeError, InputError):
             pass
@@ -146,7 +152,7 @@ def _cached_schemas_from_crds(text: str, path: str) -> dict[tuple[str, str], dic
 
         try:
             stored.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomic(stored, bundle(schemas, Path(path).name, text))
+            write_atomic(stored, bundle(schemas, Path(path).name, sha256))
         except (OSError, MeshgenError):
             pass
     return schemas
