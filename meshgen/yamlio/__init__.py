@@ -136,11 +136,11 @@ def _fast_loader() -> Any:
             try:
                 data = constructor(self, node)
             except (ValueError, TypeError, OverflowError, LookupError):  # `!!int x`, `!!bool`
-                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
                 raise ConstructorError(
                     None,
                     None,
-                    f"{node.value!r} cannot be read as {tag}; fix the value or remove the tag",
+                    f"{node.value!r} cannot be read as {_as_written(node.tag)}; fix the value "
+                    "or remove the tag",
                     node.start_mark,
                 ) from None
             if len(scalars) < 100_000:
@@ -170,9 +170,9 @@ def _fast_loader() -> Any:
                     tag, value = event.tag, event.value
                     if tag is None or tag == "!":
                         tag = resolve(ScalarNode, value, event.implicit)
-                    if tag == merge_tag:
-                        raise NeedsNodes
                     if tag != str_tag:
+                        if tag == merge_tag:
+                            raise NeedsNodes
                         value = scalars.get((tag, value), _UNSET)
                         if value is _UNSET:
                             node = ScalarNode(
@@ -387,6 +387,11 @@ def _plain_problem(error: Exception, text: str) -> tuple[str, Any] | None:
     return None
 
 
+def _as_written(tag: str) -> str:
+    """A tag as YAML text writes it: ``!!int`` for ``tag:yaml.org,2002:int``."""
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
 def _syntax_finding(error: Exception, filename: str, text: str = "") -> Finding:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
@@ -425,7 +430,7 @@ def _syntax_finding(error: Exception, filename: str, text: str = "") -> Finding:
         )
     if "could not determine a constructor" in problem:
         tag = re.search(r"tag (\S+)", problem)
-        shown = tag.group(1).strip("'").replace("tag:yaml.org,2002:", "!!") if tag else "this tag"
+        shown = _as_written(tag.group(1).strip("'")) if tag else "this tag"
         return Finding(
             "MG001",
             f"YAML tag {shown} is not allowed; remove the tag",
