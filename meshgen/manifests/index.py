@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from meshgen.manifests import ISTIO_NETWORKING, Manifest, group_of, mapping, sequence
+from meshgen.manifests.gatewayapi import GATEWAY_API
 from meshgen.manifests.hosts import covers, fqdn, gateway_ref, service_export_to, visible
 from meshgen.manifests.meshconfig import DEFAULT as DEFAULT_MESH_CONFIG
 from meshgen.manifests.meshconfig import MeshConfig, in_cluster
 from meshgen.manifests.selectors import carries
 
-GATEWAY_API = "gateway.networking.k8s.io"
 Key = tuple[str, str, str, str]  # (API group, kind, namespace, name)
 T = TypeVar("T")
 
@@ -96,6 +96,7 @@ class MeshIndex:
     by_identity: dict[Key, Manifest] = field(default_factory=dict)
     _by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _valid_by_kind: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
+    _gateway_api: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _routes_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _rules_by_host: dict[str, list[Manifest]] = field(default_factory=lambda: defaultdict(list))
     _services: dict[str, Manifest] = field(default_factory=dict)  # Kubernetes Services by FQDN
@@ -143,7 +144,10 @@ class MeshIndex:
             self._nodes[manifest.name] = manifest
         elif kind in POD_TEMPLATES:
             self._runs_pods.append(manifest)
-        if not group_of(manifest.api_version).endswith(".istio.io"):
+        group = group_of(manifest.api_version)
+        if group == GATEWAY_API:
+            self._gateway_api[kind].append(manifest)
+        if not group.endswith(".istio.io"):
             return  # other kinds are looked up by identity only
         if kind == "ServiceEntry":
             self.service_entries.append(manifest)
@@ -244,6 +248,11 @@ class MeshIndex:
     def of_kind(self, kind: str) -> Iterator[Manifest]:
         """The schema-valid resources of a kind: what checks inspect (lookups see all)."""
         return iter(self._valid_by_kind.get(kind, ()))
+
+    def gateway_api(self, kind: str) -> Iterator[Manifest]:
+        """The Gateway API resources of a kind, whether or not a schema checked them:
+        the checks that read them trust no shape."""
+        return iter(self._gateway_api.get(kind, ()))
 
     def destination_rules(self, host: str) -> list[Manifest]:
         """DestinationRules whose host is exactly ``host`` (an FQDN)."""

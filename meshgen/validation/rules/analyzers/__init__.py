@@ -19,6 +19,7 @@ from meshgen.validation.rules.analyzers import (  # noqa: F401  (each module reg
     lint,
     multicluster,
     pods,
+    routestatus,
     routing,
     selectors,
     serviceentries,

@@ -16,7 +16,8 @@ from meshgen.manifests.hosts import (
     seen_from,
     served_hosts,
 )
-from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.gatewayapi import GATEWAY_API
+from meshgen.manifests.index import MeshIndex
 from meshgen.manifests.selectors import carries
 from meshgen.validation.rules.analyzers.lookups import (
     service_ports,

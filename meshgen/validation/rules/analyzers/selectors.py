@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, group_of, mapping, sequence
-from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.gatewayapi import GATEWAY_API
+from meshgen.manifests.index import MeshIndex
 from meshgen.manifests.selectors import carries, selector_text
 from meshgen.validation.rules.analyzers.lookups import (
     ambient_namespace,

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, group_of, mapping, sequence
-from meshgen.manifests.index import GATEWAY_API, MeshIndex
+from meshgen.manifests.gatewayapi import GATEWAY_API
+from meshgen.manifests.index import MeshIndex
 from meshgen.validation.rules.registry import WARNING, Problem, rule
 
 _WAYPOINT_BOUND = ("istio.io/WaypointBound",)
