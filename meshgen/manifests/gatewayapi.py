@@ -127,19 +127,23 @@ def backend_refs(route: Manifest) -> Iterator[tuple[tuple[Any, ...], BackendRef]
     backends of its `RequestMirror` filters (of the rule and of each backend)."""
     for i, rule in enumerate(sequence(route.spec.get("rules"))):
         rule = mapping(rule)
+        at: tuple[Any, ...] = ("spec", "rules", i)
         for k, ref in enumerate(sequence(rule.get("backendRefs"))):
             if isinstance(ref, dict):
-                yield ("spec", "rules", i, "backendRefs", k), BackendRef.of(ref, route)
-                for j, f in enumerate(sequence(ref.get("filters"))):
-                    mirror = mapping(mapping(f).get("requestMirror")).get("backendRef")
-                    if isinstance(mirror, dict):
-                        path = ("spec", "rules", i, "backendRefs", k, "filters", j)
-                        yield (*path, "requestMirror", "backendRef"), BackendRef.of(mirror, route)
-        for j, f in enumerate(sequence(rule.get("filters"))):
-            mirror = mapping(mapping(f).get("requestMirror")).get("backendRef")
-            if isinstance(mirror, dict):
-                path = ("spec", "rules", i, "filters", j, "requestMirror", "backendRef")
-                yield path, BackendRef.of(mirror, route)
+                yield (*at, "backendRefs", k), BackendRef.of(ref, route)
+                yield from _mirrors(ref, (*at, "backendRefs", k), route)
+        yield from _mirrors(rule, at, route)
+
+
+def _mirrors(
+    holder: dict[str, Any], at: tuple[Any, ...], route: Manifest
+) -> Iterator[tuple[tuple[Any, ...], BackendRef]]:
+    """The backends of the `RequestMirror` filters of a rule or backend at ``at``."""
+    for j, f in enumerate(sequence(holder.get("filters"))):
+        mirror = mapping(mapping(f).get("requestMirror")).get("backendRef")
+        if isinstance(mirror, dict):
+            path = (*at, "filters", j, "requestMirror", "backendRef")
+            yield path, BackendRef.of(mirror, route)
 
 
 def listeners(gateway: Manifest) -> list[dict[str, Any]]:

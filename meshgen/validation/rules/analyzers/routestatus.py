@@ -57,7 +57,7 @@ def _labels(mesh: MeshIndex) -> dict[str, dict[str, Any]]:
     if not mesh.complete:
         return labels
     namespaces = {m.namespace for m in _routes(mesh)}
-    return {**dict.fromkeys(namespaces, {}), **labels}
+    return {**{namespace: {} for namespace in namespaces}, **labels}
 
 
 @rule("MG3101", _ROUTES_AND_GATEWAYS, ERROR, "route parent not in the input", "", scope="mesh")
@@ -148,7 +148,7 @@ def unattached_routes(mesh: MeshIndex) -> Iterator[Problem]:
             )
 
 
-def _backend_found(mesh: MeshIndex, backend: BackendRef) -> Manifest | None | bool:
+def _backend_found(mesh: MeshIndex, backend: BackendRef) -> Manifest | bool | None:
     """The Service a backend names, True for a backend found otherwise, None if absent."""
     if backend.is_service:
         return mesh.service(fqdn(backend.name, backend.namespace))
@@ -185,21 +185,46 @@ def missing_backends(mesh: MeshIndex) -> Iterator[Problem]:
                 )
 
 
-@rule("MG3104", ROUTE_KINDS, ERROR, "route backend of a kind Istio does not route to", "", scope="mesh")
+@rule(
+    "MG3104",
+    ROUTE_KINDS,
+    ERROR,
+    "route backend of a kind Istio does not route to",
+    "",
+    scope="mesh",
+)
 def unsupported_backends(mesh: MeshIndex) -> Iterator[Problem]:
     """A backend's `group` and `kind` name nothing Istio routes to (a core Service; a
     ServiceEntry host as `networking.istio.io` `Hostname`; a `ServiceImport`; an
-    `InferencePool`), so the route's status says `ResolvedRefs: False` (`InvalidKind`)."""
+    `InferencePool`), so the route's status says `ResolvedRefs: False` (`InvalidKind`) and
+    requests that rule sends there get a 500. A kind of a Kubernetes or Istio group is an
+    error; a kind of another group is a warning, since it is the way other
+    implementations extend routes and the route may be meant for one of them."""
     for route in _routes(mesh):
         for path, backend in backend_refs(route):
             if not backend.supported:
                 group = backend.group or "core"
+                extension = not _is_builtin_group(backend.group)
                 yield Problem(
                     path,
                     f"backend kind {backend.kind} of group {group} is not one Istio routes to "
-                    "(ResolvedRefs: False, InvalidKind)",
+                    "(ResolvedRefs: False, InvalidKind)"
+                    + (
+                        "; only an implementation that knows this group can use it"
+                        if extension
+                        else ""
+                    ),
                     route,
+                    WARNING if extension else None,
                 )
+
+
+def _is_builtin_group(group: str) -> bool:
+    """Kubernetes' own API groups and Istio's, as opposed to an extension's."""
+    return group in _BUILTIN_GROUPS or group.endswith((".k8s.io", ".istio.io"))
+
+
+_BUILTIN_GROUPS = frozenset({"", "apps", "batch", "policy", "autoscaling", "networking.istio.io"})
 
 
 @rule(
@@ -235,8 +260,12 @@ def references_without_grant(mesh: MeshIndex) -> Iterator[Problem]:
             namespace = str(ref.get("namespace") or gateway.namespace)
             if namespace == gateway.namespace:
                 continue
-            target = (str(ref.get("group") or ""), str(ref.get("kind") or "Secret"), namespace,
-                      str(ref.get("name")))
+            target = (
+                str(ref.get("group") or ""),
+                str(ref.get("kind") or "Secret"),
+                namespace,
+                str(ref.get("name")),
+            )
             if not granted(iter(grants), (GATEWAY_API, "Gateway", gateway.namespace), target):
                 yield Problem(
                     path,
@@ -248,7 +277,14 @@ def references_without_grant(mesh: MeshIndex) -> Iterator[Problem]:
                 )
 
 
-@rule("MG3106", (*ROUTE_KINDS, "Service"), ERROR, "route backend port the Service does not expose", "", scope="mesh")
+@rule(
+    "MG3106",
+    (*ROUTE_KINDS, "Service"),
+    ERROR,
+    "route backend port the Service does not expose",
+    "",
+    scope="mesh",
+)
 def backend_ports(mesh: MeshIndex) -> Iterator[Problem]:
     """A route sends to a port its Service does not expose: the proxy has no endpoint for
     it, and requests for that backend fail."""
@@ -284,9 +320,7 @@ def listener_certificates(mesh: MeshIndex) -> Iterator[Problem]:
     listener's status says `ResolvedRefs: False` (`InvalidCertificateRef`) and it serves
     no TLS."""
     secrets = {
-        m.identity[1:]
-        for m in mesh.manifests
-        if m.api_version == "v1" and m.kind == "Secret"
+        m.identity[1:] for m in mesh.manifests if m.api_version == "v1" and m.kind == "Secret"
     }
     for gateway in mesh.gateway_api("Gateway"):
         for path, ref in _certificate_refs(gateway):
@@ -319,11 +353,11 @@ def conflicting_listeners(mesh: MeshIndex) -> Iterator[Problem]:
     protocols cannot share a port (only HTTPS and TLS can, told apart by SNI),
     `HostnameConflict` where protocol and hostname are the same too."""
     for gateway in mesh.gateway_api("Gateway"):
-        seen: list[tuple[int, dict[str, Any]]] = []
+        seen: list[dict[str, Any]] = []
         for i, listener in enumerate(listeners(gateway)):
             port, protocol = listener.get("port"), listener.get("protocol")
             hostname = listener.get("hostname") or "*"
-            for k, earlier in seen:
+            for earlier in seen:
                 if earlier.get("port") != port:
                     continue
                 other = earlier.get("protocol")
@@ -344,4 +378,4 @@ def conflicting_listeners(mesh: MeshIndex) -> Iterator[Problem]:
                         gateway,
                     )
                     break
-            seen.append((i, listener))
+            seen.append(listener)

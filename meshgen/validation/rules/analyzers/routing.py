@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from meshgen.manifests import Manifest, mapping, sequence
+from meshgen.manifests.gatewayapi import GATEWAY_API
 from meshgen.manifests.hosts import (
     applies_to_mesh,
     export_scopes,
@@ -16,7 +17,6 @@ from meshgen.manifests.hosts import (
     seen_from,
     served_hosts,
 )
-from meshgen.manifests.gatewayapi import GATEWAY_API
 from meshgen.manifests.index import MeshIndex
 from meshgen.manifests.selectors import carries
 from meshgen.validation.rules.analyzers.lookups import (
