@@ -3,6 +3,7 @@ these in step with it)."""
 
 ISTIO_RELEASE = "1.31"
 KUBERNETES_RELEASE = "1.37.0"
+GATEWAY_API_RELEASE = "v1.6.0"
 
 # Fields Istio serves after the bundled release, as (parent field, field): validate cannot
 # check them without --crds, but can say why it does not know them.

@@ -74,7 +74,7 @@ def test_skipped_kinds_are_listed_with_verbose() -> None:
     code, _, err = run("validate", "-v", str(case))
     assert code == 0
     assert err == (
-        "checked against bundled schemas (Istio 1.31, Kubernetes 1.37.0)\n"
+        "checked against bundled schemas (Istio 1.31, Gateway API v1.6.0, Kubernetes 1.37.0)\n"
         f"{case}: skipped v1 ConfigMap: no schema\n"
     )
 

@@ -6,11 +6,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshgen._resources import data_dir
-from meshgen.releases import ISTIO_RELEASE, KUBERNETES_RELEASE
+from meshgen.releases import GATEWAY_API_RELEASE, ISTIO_RELEASE, KUBERNETES_RELEASE
 from meshgen.validation.structural import to_json_schema
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 ISTIO_GROUP = "networking.istio.io"
 # The Kubernetes kinds meshgen writes, from schemas/kubernetes/ (see its provenance.json).
@@ -150,7 +153,11 @@ class SchemaSet:
     def _has_rules(self, api_version: str, kind: str) -> bool:
         key = (api_version, kind)
         if key not in self._with_rules:
-            self._with_rules[key] = "x-kubernetes-validations" in json.dumps(self.schemas[key])
+            text = json.dumps(self.schemas[key])
+            # CEL rules, or lists whose items must differ (their check walks the same way)
+            self._with_rules[key] = "x-kubernetes-validations" in text or any(
+                f'"x-kubernetes-list-type": "{kind}"' in text for kind in ("map", "set")
+            )
         return self._with_rules[key]
 
     def validator(self, api_version: str, kind: str) -> Validator | None:
@@ -200,20 +207,25 @@ def bundled() -> SchemaSet:
     """The schemas shipped with meshgen (see provenance.json in schemas/istio and
     schemas/kubernetes)."""
     folder = data_dir("schemas")
+    schemas = {**_by_group(folder / "istio"), **_by_group(folder / "gateway-api")}
+    for api_version, kind in KUBERNETES_KINDS:
+        path = folder / "kubernetes" / api_version / f"{kind}.json"
+        schemas[(api_version, kind)] = json.loads(path.read_text("utf-8"))
+    releases = f"Istio {ISTIO_RELEASE}, Gateway API {GATEWAY_API_RELEASE}"
+    return SchemaSet(schemas, f"bundled schemas ({releases}, Kubernetes {KUBERNETES_RELEASE})")
+
+
+def _by_group(folder: Traversable) -> dict[tuple[str, str], dict[str, Any]]:
+    """The schemas of a folder of ``<group>/<version>/<Kind>.json``."""
     schemas = {}
-    for group in (folder / "istio").iterdir():  # <group>/<version>/<Kind>.json
+    for group in folder.iterdir():
         for version in group.iterdir() if group.is_dir() else ():
             for path in version.iterdir():
                 kind = path.name.removesuffix(".json")
                 schemas[(f"{group.name}/{version.name}", kind)] = json.loads(
                     path.read_text("utf-8")
                 )
-    for api_version, kind in KUBERNETES_KINDS:
-        path = folder / "kubernetes" / api_version / f"{kind}.json"
-        schemas[(api_version, kind)] = json.loads(path.read_text("utf-8"))
-    return SchemaSet(
-        schemas, f"bundled schemas (Istio {ISTIO_RELEASE}, Kubernetes {KUBERNETES_RELEASE})"
-    )
+    return schemas
 
 
 def schemas_for(crds: str | None) -> SchemaSet:
@@ -223,3 +235,24 @@ def schemas_for(crds: str | None) -> SchemaSet:
     from meshgen.validation.crds import load_schema_file
 
     return bundled().overlaid(load_schema_file(crds))
+
+
+def standard_channel(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """A bundled Gateway API schema as the standard channel has it (None: the channel
+    does not serve it): experimental fields dropped, constraints stated as the channel
+    states them (``x-meshgen-standard``)."""
+    if schema.get("x-meshgen-channel") == "experimental":
+        return None
+    node = {k: v for k, v in schema.items() if k != "x-meshgen-standard"}
+    for key, value in (schema.get("x-meshgen-standard") or {}).items():
+        if value is None:
+            node.pop(key, None)
+        else:
+            node[key] = value
+    if isinstance(node.get("properties"), dict):
+        kept = {name: standard_channel(child) for name, child in node["properties"].items()}
+        node["properties"] = {name: child for name, child in kept.items() if child is not None}
+    for key in ("items", "additionalProperties"):
+        if isinstance(node.get(key), dict):
+            node[key] = standard_channel(node[key]) or {}
+    return node

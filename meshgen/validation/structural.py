@@ -38,7 +38,7 @@ def to_json_schema(node: Any, in_junctor: bool = False) -> Any:
             else to_json_schema(value, in_junctor or key in _JUNCTORS)
         )
         for key, value in node.items()
-        if key not in _DROP and not key.startswith("x-kubernetes-")
+        if key not in _DROP and not key.startswith(("x-kubernetes-", "x-meshgen-"))
     }
     for combinator in ("oneOf", "anyOf"):
         branches = out.get(combinator)
