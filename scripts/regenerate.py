@@ -219,6 +219,10 @@ def rules_page() -> str:
                 & {"WorkloadGroup", "ProxyConfig", "Telemetry", "WasmPlugin", "TrafficExtension"}
             ),
         ),
+        (
+            "Gateway API kinds (the rules their CRDs state in CEL)",
+            lambda r: r.scope == "gateway-api",
+        ),
         ("Across resources", lambda r: r.scope == "mesh" and "lint" not in r.refs),
         ("meshgen's mesh lint", lambda r: r.scope == "mesh" and "lint" in r.refs),
     ]

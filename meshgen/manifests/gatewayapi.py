@@ -16,11 +16,18 @@ from meshgen.manifests.hosts import overlap
 from meshgen.manifests.selectors import selects
 
 GATEWAY_API = "gateway.networking.k8s.io"
+GATEWAY_API_GROUPS = frozenset({GATEWAY_API, "gateway.networking.x-k8s.io"})
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute")
 # Route kinds that carry hostnames, matched against a listener's hostname.
 HOSTNAME_ROUTES = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute"})
 # The gateway classes Istio's controller serves.
 ISTIO_CLASSES = frozenset({"istio", "istio-waypoint", "istio-remote", "istio-east-west"})
+
+
+def is_gateway_api(document: dict[str, Any]) -> bool:
+    api_version = document.get("apiVersion")
+    return isinstance(api_version, str) and api_version.partition("/")[0] in GATEWAY_API_GROUPS
+
 
 # The route kinds a listener takes when its allowedRoutes names none, by protocol.
 _KINDS_OF_PROTOCOL: dict[str, tuple[str, ...]] = {

@@ -16,6 +16,7 @@ from meshgen import yamlio
 from meshgen.errors import InputError, UsageError
 from meshgen.findings import Finding, Resource, Severity, describe, did_you_mean
 from meshgen.manifests import Manifest, group_of, is_istio
+from meshgen.manifests.gatewayapi import is_gateway_api
 from meshgen.manifests.index import MeshIndex
 from meshgen.manifests.meshconfig import MeshConfig, read_mesh_config
 from meshgen.manifests.nulls import drop_nulls, prune_nulls
@@ -34,6 +35,7 @@ from meshgen.validation.schemaset import SchemaSet, bundled
 
 if TYPE_CHECKING:
     from meshgen.rendering import Rendered
+    from meshgen.validation.rules.registry import Scope
 
 
 @dataclass(frozen=True)
@@ -272,9 +274,10 @@ def _validate_document(
     # Part of the mesh for checks across resources, even with problems of its own; what
     # the schema accepts is checked as istioctl analyze does, whatever its name.
     report.mesh.append(Manifest(pruned, source, index, valid=not found, at=at))
-    if is_istio(pruned) and not found:
-        # Istio's own checks run on what the schema accepts, as its webhook does.
-        found.extend(_rule_findings(manifest, pruned))
+    if not found and (scope := _rules_scope(pruned)) is not None:
+        # Istio's own checks run on what the schema accepts, as its webhook does; a
+        # Gateway API kind's cross-field rules, as its CRD's CEL rules do.
+        found.extend(_rule_findings(manifest, pruned, scope))
     found.extend(
         manifest.finding(r.code, r.message, r.path, key=r.at_key)
         for r in refusals(api_version, kind, pruned)
@@ -332,10 +335,16 @@ def _keys_are_text(document: Any) -> bool:
     return True
 
 
-def _rule_findings(manifest: Manifest, document: dict[str, Any]) -> Iterator[Finding]:
+def _rules_scope(document: dict[str, Any]) -> Scope | None:
+    if is_istio(document):
+        return "resource"
+    return "gateway-api" if is_gateway_api(document) else None
+
+
+def _rule_findings(manifest: Manifest, document: dict[str, Any], scope: Scope) -> Iterator[Finding]:
     from meshgen.validation.rules import resource_problems
 
-    for rule, problem in resource_problems(document):
+    for rule, problem in resource_problems(document, scope):
         yield manifest.finding(
             rule.code,
             problem.message,

@@ -19,12 +19,13 @@ from meshgen.validation.rules import (  # noqa: F401  (each module registers its
     envoyfilter,
     extensions,
     gateway,
+    gatewayapi,
     security,
     serviceentry,
     sidecar,
     virtualservice,
 )
-from meshgen.validation.rules.registry import RULES, Problem, Rule
+from meshgen.validation.rules.registry import RULES, Problem, Rule, Scope
 
 __all__ = ["RULES", "Problem", "Rule", "catalogue", "mesh_problems", "resource_problems"]
 
@@ -39,15 +40,18 @@ def catalogue() -> dict[str, Code]:
 
 
 @functools.cache
-def _resource_rules(kind: str) -> tuple[Rule, ...]:
-    return tuple(r for r in RULES.values() if r.scope == "resource" and r.applies_to(kind))
+def _resource_rules(kind: str, scope: Scope) -> tuple[Rule, ...]:
+    return tuple(r for r in RULES.values() if r.scope == scope and r.applies_to(kind))
 
 
-def resource_problems(document: dict[str, Any]) -> Iterator[tuple[Rule, Problem]]:
-    """Every resource rule ``document`` breaks (paths from the document root)."""
+def resource_problems(
+    document: dict[str, Any], scope: Scope = "resource"
+) -> Iterator[tuple[Rule, Problem]]:
+    """Every rule of ``scope`` (an Istio kind's, or a Gateway API kind's) that
+    ``document`` breaks (paths from the document root)."""
     spec = document.get("spec")
     spec = spec if isinstance(spec, dict) else {}
-    for entry in _resource_rules(str(document.get("kind"))):
+    for entry in _resource_rules(str(document.get("kind")), scope):
         for found in entry.check(spec, document):
             yield entry, found if isinstance(found, Problem) else Problem(*found)
 

@@ -24,7 +24,9 @@ EVERY_KIND = "*"
 
 Path = tuple[Any, ...]
 Found = tuple[Path, str]  # what a resource check yields: a path and a message without it
-Scope = Literal["resource", "mesh"]
+# resource: an Istio kind's own fields; gateway-api: a Gateway API kind's; mesh: across
+# resources.
+Scope = Literal["resource", "gateway-api", "mesh"]
 
 
 class Problem(NamedTuple):
