@@ -10,8 +10,9 @@ them. The cross-field rules (what the CRDs say in CEL) are meshgen's own checks,
 meshgen/validation/rules/gatewayapi/. A field, kind or version only the experimental
 channel serves carries ``x-meshgen-channel: experimental``, and a constraint the
 standard channel states otherwise ``x-meshgen-standard`` (what it says instead); the
-standard channel's schemas are these with both applied. tests/test_gateway_api_schemas.py compares these schemas with the upstream CRDs
-where a copy of them is at hand.
+standard channel's schemas are these with both applied.
+tests/test_gateway_api_schemas.py compares them with the upstream CRDs where a copy of
+them is at hand.
 """
 
 from __future__ import annotations
