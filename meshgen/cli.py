@@ -351,6 +351,12 @@ def _validate_arguments(parser: argparse.ArgumentParser) -> None:
         "it quickly ($MESHGEN_CACHE_DIR, default ~/.cache/meshgen; empty: no cache)",
     )
     parser.add_argument(
+        "--gateway-api-channel",
+        choices=("experimental", "standard"),
+        help="the Gateway API release channel to check against: experimental (the default, "
+        "a superset) or standard, which refuses experimental kinds and fields",
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -445,9 +451,11 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     settings = _settings(args)
     crds = args.crds or (settings.crds and settings.path(settings.crds))
     suppressions = _suppressions(args.suppress)
+    channel = args.gateway_api_channel or settings.gateway_api_channel
     result = validate(
         args.paths or _default_paths(args, settings),
         crds=crds or None,
+        gateway_api_channel=channel,
         complete=settings.complete if args.complete is None else args.complete,
         context=args.context or [settings.path(c) for c in settings.context],
         clusters=_clusters(args.cluster),
@@ -464,7 +472,7 @@ def _validate(args: argparse.Namespace, io: Streams) -> int:
     if args.verbose:
         from meshgen.validation.schemaset import schemas_for
 
-        print(f"checked against {schemas_for(crds or None).source}", file=io.stderr)
+        print(f"checked against {schemas_for(crds or None, channel).source}", file=io.stderr)
         for skipped in result.skipped:
             print(f"{skipped.file}: skipped {skipped.what}: {skipped.reason}", file=io.stderr)
     strict = settings.strict if args.strict is None else args.strict

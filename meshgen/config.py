@@ -30,6 +30,11 @@ PYPROJECT = "pyproject.toml"
 # setting -> (type, what it holds)
 SETTINGS: dict[str, tuple[type, str]] = {
     "crds": (str, "a CRD file or schema bundle to validate against (like --crds)"),
+    "gateway-api-channel": (
+        str,
+        "the Gateway API channel the bundled schemas serve: experimental or standard "
+        "(like --gateway-api-channel)",
+    ),
     "strict": (bool, "fail on warnings too (like --strict)"),
     "ignore": (list, "codes whose findings are not reported, like MG107"),
     "include": (list, "what to validate when no path is given (default: the config's folder)"),
@@ -46,6 +51,7 @@ SETTINGS: dict[str, tuple[type, str]] = {
 @dataclass
 class Settings:
     crds: str | None = None
+    gateway_api_channel: str = "experimental"
     strict: bool = False
     ignore: list[str] = field(default_factory=list)
     include: list[str] = field(default_factory=list)

@@ -11,6 +11,7 @@ import pytest
 from conftest import SHARED
 
 from meshgen import InputError, validate
+from meshgen.errors import UsageError
 from meshgen.validation.cel import escaped
 from meshgen.validation.cel_library import URL
 
@@ -22,23 +23,59 @@ def _examples(outcome: str) -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def _errors(example: Path) -> list[str]:
+def _errors(example: Path, schemas: str) -> list[str]:
+    """Errors on an example, checked with the upstream CRDs of its channel (``crds``) or
+    with the bundled schemas of its channel (``bundled``)."""
     channel = example.name.split("__", 1)[0]
-    crds = GATEWAY_API / f"crds-{channel}-v1.6.0.yaml"
-    report = validate(str(example), crds=str(crds))
+    if schemas == "crds":
+        report = validate(str(example), crds=str(GATEWAY_API / f"crds-{channel}-v1.6.0.yaml"))
+    else:
+        channel = "standard" if schemas == "bundled-standard" else channel
+        report = validate(str(example), gateway_api_channel=channel)
     return [f"{f.line}: {f.message} [{f.code}]" for f in report.findings if f.is_error]
 
 
 @pytest.mark.skipif(not _examples("valid"), reason="../shared/gateway-api is not here")
+@pytest.mark.parametrize("schemas", ["bundled", "crds"])
 @pytest.mark.parametrize("example", _examples("valid") or [None], ids=lambda p: p and p.name)
-def test_a_valid_example_is_accepted(example: Path) -> None:
-    assert _errors(example) == []
+def test_a_valid_example_is_accepted(example: Path, schemas: str) -> None:
+    assert _errors(example, schemas) == []
 
 
 @pytest.mark.skipif(not _examples("invalid"), reason="../shared/gateway-api is not here")
+@pytest.mark.parametrize("schemas", ["bundled", "crds"])
 @pytest.mark.parametrize("example", _examples("invalid") or [None], ids=lambda p: p and p.name)
-def test_an_invalid_example_is_rejected(example: Path) -> None:
-    assert _errors(example) != []
+def test_an_invalid_example_is_rejected(example: Path, schemas: str) -> None:
+    assert _errors(example, schemas) != []
+
+
+_RETRY = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: shop}
+spec:
+  rules:
+  - retry: {attempts: 2}
+    backendRefs: [{name: web, port: 8080}]
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: {name: db, namespace: shop}
+spec:
+  rules:
+  - backendRefs: [{name: db, port: 5432}]
+"""
+
+
+def test_the_standard_channel_refuses_what_only_the_experimental_channel_serves() -> None:
+    assert validate(_RETRY).findings == []
+    found = validate(_RETRY, gateway_api_channel="standard").findings
+    assert [(f.line, f.code) for f in found] == [(6, "MG100"), (9, "MG104")]
+
+
+def test_a_channel_that_does_not_exist_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="experimental or standard"):
+        validate(_RETRY, gateway_api_channel="beta")
 
 
 _CRD = """\

@@ -228,13 +228,34 @@ def _by_group(folder: Traversable) -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
-def schemas_for(crds: str | None) -> SchemaSet:
-    """The bundled schemas, overlaid with those of a CRD file or bundle when one is given."""
+GATEWAY_API_CHANNELS = ("experimental", "standard")
+
+
+def schemas_for(crds: str | None, gateway_api_channel: str = "experimental") -> SchemaSet:
+    """The bundled schemas (with the Gateway API kinds of ``gateway_api_channel``),
+    overlaid with those of a CRD file or bundle when one is given."""
+    base = bundled() if gateway_api_channel == "experimental" else _standard_channel()
     if not crds:
-        return bundled()
+        return base
     from meshgen.validation.crds import load_schema_file
 
-    return bundled().overlaid(load_schema_file(crds))
+    return base.overlaid(load_schema_file(crds))
+
+
+@lru_cache(maxsize=1)
+def _standard_channel() -> SchemaSet:
+    everything = bundled()
+    schemas = {}
+    for key, schema in everything.schemas.items():
+        if key[0].partition("/")[0] not in _GATEWAY_API_GROUPS:
+            schemas[key] = schema
+        elif (standard := standard_channel(schema)) is not None:
+            schemas[key] = standard
+    source = everything.source.replace(GATEWAY_API_RELEASE, f"{GATEWAY_API_RELEASE} standard")
+    return SchemaSet(schemas, source)
+
+
+_GATEWAY_API_GROUPS = ("gateway.networking.k8s.io", "gateway.networking.x-k8s.io")
 
 
 def standard_channel(schema: dict[str, Any]) -> dict[str, Any] | None:

@@ -633,6 +633,7 @@ def validate(
     source: str | PathLike[str] | Iterable[str | PathLike[str]],
     *,
     crds: str | PathLike[str] | None = None,
+    gateway_api_channel: str = "experimental",
     complete: bool = False,
     context: Iterable[str | PathLike[str]] = (),
     mesh_config: str | PathLike[str] | None = None,
@@ -646,7 +647,9 @@ def validate(
 
     ``source`` is YAML text (a string with a line break), or one or more files and folders
     (``-`` reads ``stdin``). ``crds`` is a CRD file or schema bundle to validate against
-    instead of the bundled schemas; ``context`` joins the mesh for checks across resources
+    instead of the bundled schemas; ``gateway_api_channel`` (``experimental``, a superset,
+    or ``standard``) chooses the Gateway API kinds and fields the bundled schemas serve;
+    ``context`` joins the mesh for checks across resources
     without being reported; ``complete`` says the input is the whole mesh;
     ``mesh_config`` is a file with the mesh settings (a MeshConfig, the `istio`
     ConfigMap, or IstioOperator or Helm values with `meshConfig`); ``ignore`` drops
@@ -654,9 +657,13 @@ def validate(
     multi-cluster mesh (``source`` is then empty): each cluster is validated on its own,
     then the clusters' Services are compared.
     """
-    from meshgen.validation.schemaset import schemas_for
+    from meshgen.validation.schemaset import GATEWAY_API_CHANNELS, schemas_for
 
-    schemas = schemas_for(str(crds) if crds is not None else None)
+    if gateway_api_channel not in GATEWAY_API_CHANNELS:
+        raise UsageError(
+            f"the Gateway API channel is experimental or standard, not {gateway_api_channel!r}"
+        )
+    schemas = schemas_for(str(crds) if crds is not None else None, gateway_api_channel)
     if isinstance(source, str) and "\n" in source:
         report = validate_source(Source("<input>", source), schemas, None, limits)
     else:
